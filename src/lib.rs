@@ -1,0 +1,11 @@
+//! nftrace: a netfilter tracer.
+//!
+//! Data flow (see DESIGN.md): the kernel's netlink sources ([`netlink`]) deliver datagrams;
+//! [`wire`] decodes them into borrowed, typed events; [`packet`] summarises the header bytes the
+//! events carry; [`output`] prints them.
+
+pub mod listen;
+pub mod netlink;
+pub mod output;
+pub mod packet;
+pub mod wire;

@@ -1,0 +1,371 @@
+//! The listener: both kernel trace sources behind one receive loop.
+//!
+//! It opens the nf_tables trace socket and the nfnetlink_log socket, waits on both, receives
+//! many datagrams per call, decodes them in place and hands each event to a [`Handler`]. It
+//! keeps the counts an operator needs to trust the output: events per source, decode errors,
+//! and events the kernel could not deliver (receive-buffer overruns, gaps in nflog's sequence
+//! numbers).
+
+use std::os::fd::AsFd;
+use std::time::{Duration, SystemTime};
+
+use thiserror::Error;
+
+use crate::netlink::{
+    poll_readable, NetlinkError, NflogConfig, NflogSocket, RecvBatch, SocketStats, TraceSocket,
+    TraceSocketConfig,
+};
+use crate::wire::{self, DecodeError, Event};
+
+/// Which kernel sources to listen to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sources {
+    /// nf_tables trace events and nfnetlink_log records.
+    Both,
+    /// nf_tables trace events only (`NFNLGRP_NFTRACE`).
+    NfTables,
+    /// nfnetlink_log records only (iptables-legacy `TRACE`).
+    Nflog,
+}
+
+/// One of the two kernel sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// nf_tables trace events.
+    NfTables,
+    /// nfnetlink_log records.
+    Nflog,
+}
+
+/// What to open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenConfig {
+    pub sources: Sources,
+    /// The nfnetlink_log group; iptables-legacy TRACE always logs to group 0.
+    pub nflog_group: u16,
+    /// Bytes of each packet nfnetlink_log copies.
+    pub copy_range: u32,
+    /// Receive buffer to ask for on each socket, in bytes.
+    pub rcvbuf: usize,
+}
+
+impl Default for ListenConfig {
+    fn default() -> Self {
+        ListenConfig {
+            sources: Sources::Both,
+            nflog_group: 0,
+            copy_range: NflogConfig::DEFAULT_COPY_RANGE,
+            rcvbuf: crate::netlink::DEFAULT_RCVBUF_BYTES,
+        }
+    }
+}
+
+/// Receives what the listener decodes. Only [`Handler::event`] is required.
+pub trait Handler {
+    /// Every datagram as received, before decoding (for raw captures).
+    fn datagram(&mut self, _source: Source, _bytes: &[u8]) {}
+    /// One decoded trace event or log record; `received` is when its datagram arrived.
+    fn event(&mut self, received: SystemTime, event: &Event<'_>);
+    /// A message that could not be decoded; the listener counts it and carries on.
+    fn decode_error(&mut self, _source: Source, _error: &DecodeError) {}
+}
+
+/// Counts since the listener opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListenStats {
+    /// nf_tables trace events decoded.
+    pub trace_events: u64,
+    /// nfnetlink_log records decoded (TRACE or not).
+    pub nflog_records: u64,
+    /// Messages that failed to decode.
+    pub decode_errors: u64,
+    /// nflog records the kernel numbered but never delivered (gaps in `NFULA_SEQ`).
+    pub nflog_seq_gaps: u64,
+    /// The trace socket's own counters (overruns among them).
+    pub trace_socket: SocketStats,
+    /// The nflog socket's own counters.
+    pub nflog_socket: SocketStats,
+}
+
+impl ListenStats {
+    /// Receive-buffer overruns on either socket: each one lost at least one message.
+    pub fn overruns(&self) -> u64 {
+        self.trace_socket.overruns + self.nflog_socket.overruns
+    }
+
+    /// True when the kernel is known to have dropped something on the way to us.
+    pub fn lost_any(&self) -> bool {
+        self.overruns() > 0
+            || self.nflog_seq_gaps > 0
+            || self.trace_socket.truncated > 0
+            || self.nflog_socket.truncated > 0
+    }
+}
+
+/// Why the listener could not start or go on.
+#[derive(Debug, Error)]
+pub enum ListenError {
+    #[error("opening the nf_tables trace socket: {0}")]
+    Trace(#[source] NetlinkError),
+    #[error("opening the nfnetlink_log socket: {0}")]
+    Nflog(#[source] NetlinkError),
+    #[error("receiving: {0}")]
+    Receive(#[source] NetlinkError),
+}
+
+impl ListenError {
+    /// The underlying socket error.
+    pub fn netlink(&self) -> &NetlinkError {
+        match self {
+            ListenError::Trace(e) | ListenError::Nflog(e) | ListenError::Receive(e) => e,
+        }
+    }
+
+    /// A one-line remedy for the operator, when there is one.
+    pub fn hint(&self) -> Option<&'static str> {
+        self.netlink().hint()
+    }
+}
+
+/// Both sockets, one receive batch, and the counts.
+#[derive(Debug)]
+pub struct Listener {
+    trace: Option<TraceSocket>,
+    nflog: Option<NflogSocket>,
+    batch: RecvBatch,
+    warnings: Vec<String>,
+    stats: ListenStats,
+    next_nflog_seq: Option<u32>,
+}
+
+impl Listener {
+    /// Opens the sockets `config` asks for. With [`Sources::Both`], an nflog group that
+    /// another program owns, or a kernel without nfnetlink_log, is a warning (see
+    /// [`Listener::warnings`]) and the listener goes on with nf_tables alone; asked for
+    /// alone, either source's failure is an error.
+    pub fn open(config: &ListenConfig) -> Result<Self, ListenError> {
+        let mut warnings = Vec::new();
+        let trace = match config.sources {
+            Sources::Both | Sources::NfTables => Some(
+                TraceSocket::open(TraceSocketConfig {
+                    rcvbuf_bytes: config.rcvbuf,
+                })
+                .map_err(ListenError::Trace)?,
+            ),
+            Sources::Nflog => None,
+        };
+        let nflog = match config.sources {
+            Sources::Both | Sources::Nflog => {
+                let opened = NflogSocket::open(NflogConfig {
+                    group: config.nflog_group,
+                    copy_range: config.copy_range,
+                    rcvbuf_bytes: config.rcvbuf,
+                });
+                match opened {
+                    Ok(socket) => Some(socket),
+                    Err(err)
+                        if config.sources == Sources::Both
+                            && !err.is_permission_denied()
+                            && matches!(
+                                err,
+                                NetlinkError::GroupBusy { .. } | NetlinkError::FeatureMissing { .. }
+                            ) =>
+                    {
+                        warnings.push(format!(
+                            "not reading nfnetlink_log, so iptables-legacy TRACE will not show: {err}"
+                        ));
+                        None
+                    }
+                    Err(err) => return Err(ListenError::Nflog(err)),
+                }
+            }
+            Sources::NfTables => None,
+        };
+        Ok(Listener {
+            trace,
+            nflog,
+            batch: RecvBatch::default(),
+            warnings,
+            stats: ListenStats::default(),
+            next_nflog_seq: None,
+        })
+    }
+
+    /// Problems that did not stop the listener but limit what it sees.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Which sources are open, for a status line.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(trace) = &self.trace {
+            parts.push(format!(
+                "nf_tables trace events (NFNLGRP_NFTRACE, receive buffer {} KiB)",
+                trace.rcvbuf().effective / 1024
+            ));
+        }
+        if let Some(nflog) = &self.nflog {
+            // This kernel config (no CONFIG_NETFILTER_NETLINK_GLUE_CT) is common, so it is
+            // stated here rather than warned about on every run.
+            let conntrack = if nflog.conntrack_enabled() {
+                "with conntrack"
+            } else {
+                "without conntrack: the kernel refused it"
+            };
+            parts.push(format!(
+                "nfnetlink_log group {} (copying {} bytes per packet, {conntrack})",
+                nflog.group(),
+                nflog.copy_range()
+            ));
+        }
+        parts.join(" and ")
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> ListenStats {
+        let mut stats = self.stats;
+        if let Some(trace) = &self.trace {
+            stats.trace_socket = trace.stats();
+        }
+        if let Some(nflog) = &self.nflog {
+            stats.nflog_socket = nflog.stats();
+        }
+        stats
+    }
+
+    /// Waits up to `timeout` for either source, then receives and decodes everything queued,
+    /// handing it to `handler`. Returns with nothing done when a signal interrupts the wait.
+    pub fn poll(&mut self, timeout: Duration, handler: &mut impl Handler) -> Result<(), ListenError> {
+        let (trace_ready, nflog_ready) = match (&self.trace, &self.nflog) {
+            (Some(trace), Some(nflog)) => {
+                let [t, n] = poll_readable([trace.as_fd(), nflog.as_fd()], Some(timeout))
+                    .map_err(ListenError::Receive)?;
+                (t, n)
+            }
+            (Some(trace), None) => {
+                let [t] = poll_readable([trace.as_fd()], Some(timeout)).map_err(ListenError::Receive)?;
+                (t, false)
+            }
+            (None, Some(nflog)) => {
+                let [n] = poll_readable([nflog.as_fd()], Some(timeout)).map_err(ListenError::Receive)?;
+                (false, n)
+            }
+            (None, None) => {
+                std::thread::sleep(timeout);
+                (false, false)
+            }
+        };
+        if trace_ready {
+            self.drain(Source::NfTables, handler)?;
+        }
+        if nflog_ready {
+            self.drain(Source::Nflog, handler)?;
+        }
+        Ok(())
+    }
+
+    /// Receives batches from one socket until it has nothing queued.
+    fn drain(&mut self, source: Source, handler: &mut impl Handler) -> Result<(), ListenError> {
+        loop {
+            let received = match source {
+                Source::NfTables => match self.trace.as_mut() {
+                    Some(socket) => socket.recv(&mut self.batch),
+                    None => return Ok(()),
+                },
+                Source::Nflog => match self.nflog.as_mut() {
+                    Some(socket) => socket.recv(&mut self.batch),
+                    None => return Ok(()),
+                },
+            }
+            .map_err(ListenError::Receive)?;
+            if received == 0 {
+                return Ok(());
+            }
+            let now = SystemTime::now();
+            for datagram in self.batch.iter() {
+                handler.datagram(source, datagram);
+                for decoded in wire::decode_datagram(datagram) {
+                    match decoded {
+                        Ok(event) => {
+                            count_event(&mut self.stats, &mut self.next_nflog_seq, &event);
+                            handler.event(now, &event);
+                        }
+                        Err(error) => {
+                            self.stats.decode_errors += 1;
+                            handler.decode_error(source, &error);
+                        }
+                    }
+                }
+            }
+            if received < self.batch.slots() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Updates the counts for one decoded event; nflog's per-instance sequence numbers reveal
+/// exactly how many records the kernel dropped before they reached the socket.
+fn count_event(stats: &mut ListenStats, next_nflog_seq: &mut Option<u32>, event: &Event<'_>) {
+    match event {
+        Event::Trace(_) => stats.trace_events += 1,
+        Event::Nflog(record) => {
+            stats.nflog_records += 1;
+            if let Some(seq) = record.seq {
+                if let Some(expected) = *next_nflog_seq {
+                    // A "gap" of more than half the number space is a restart or reordering,
+                    // not two billion lost records.
+                    let gap = seq.wrapping_sub(expected);
+                    if gap < 1 << 31 {
+                        stats.nflog_seq_gaps += u64::from(gap);
+                    }
+                }
+                *next_nflog_seq = Some(seq.wrapping_add(1));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{decode_datagram, fixtures};
+
+    /// A real nflog record from the kernel, renumbered: the counting only reads `seq`.
+    fn record_with_seq(seq: u32) -> Event<'static> {
+        let message = fixtures::first_message(fixtures::NFLOG_TRACE_UDP4);
+        match decode_datagram(message).next() {
+            Some(Ok(Event::Nflog(mut record))) => {
+                record.seq = Some(seq);
+                Event::Nflog(record)
+            }
+            other => panic!("fixture is not an nflog record: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sequence_gaps_count_the_records_the_kernel_dropped() {
+        let mut stats = ListenStats::default();
+        let mut next = None;
+        for seq in [0, 1, 2, 5, 6, 10] {
+            count_event(&mut stats, &mut next, &record_with_seq(seq));
+        }
+        // 3 and 4 missing, then 7, 8 and 9.
+        assert_eq!(stats.nflog_seq_gaps, 5);
+        assert_eq!(stats.nflog_records, 6);
+        assert!(stats.lost_any());
+    }
+
+    #[test]
+    fn sequence_wraps_and_restarts_are_not_losses() {
+        let mut stats = ListenStats::default();
+        let mut next = None;
+        for seq in [u32::MAX - 1, u32::MAX, 0, 1, 0] {
+            count_event(&mut stats, &mut next, &record_with_seq(seq));
+        }
+        assert_eq!(stats.nflog_seq_gaps, 0);
+        assert!(!stats.lost_any());
+    }
+}

@@ -1,0 +1,21 @@
+//! Printing: decoded events as text lines or JSON objects. Representation lives in `wire`
+//! and `packet`; this module only decides how they look.
+
+pub mod clock;
+pub mod json;
+pub mod names;
+pub mod packet;
+pub mod text;
+
+use std::io;
+use std::time::SystemTime;
+
+use crate::wire::Event;
+
+/// Something that prints events. Acknowledgements and other non-trace messages are skipped.
+pub trait EventWriter {
+    /// Prints one event; `received` is when its datagram arrived.
+    fn write_event(&mut self, received: SystemTime, event: &Event<'_>) -> io::Result<()>;
+    /// Pushes buffered output out (called once per received batch).
+    fn flush(&mut self) -> io::Result<()>;
+}
