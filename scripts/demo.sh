@@ -83,7 +83,9 @@ NFT
     in_ns iptables-legacy-save >&2
 
     echo "==> nftrace events $*" >&2
-    in_ns "$nftrace_bin" events "$@" >"$out" 2>"$err" &
+    # Not through in_ns: a backgrounded function runs in a subshell, and $! would be that
+    # subshell, not nftrace (`ip netns exec` execs nftrace in place, so here $! is nftrace).
+    ip netns exec "$ns" "$nftrace_bin" events "$@" >"$out" 2>"$err" &
     nftrace_pid=$!
     local waited=0
     until grep -q '^nftrace: listening' "$err"; do
@@ -101,12 +103,14 @@ NFT
 import socket
 udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 udp.bind(("127.0.0.1", 5353))
+udp.settimeout(5)
 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"nftrace demo", ("127.0.0.1", 5353))
 udp.recv(100)
 listener = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 listener.bind(("::1", 8080))
 listener.listen(1)
-client = socket.create_connection(("::1", 8080))
+listener.settimeout(5)
+client = socket.create_connection(("::1", 8080), timeout=5)
 server, _ = listener.accept()
 client.close()
 server.close()

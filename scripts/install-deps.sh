@@ -10,6 +10,7 @@ declare -A wanted=(
     [nftables]=nft
     [iptables]=iptables-legacy
     [iproute2]=ip
+    [procps]=sysctl
     [iputils-ping]=ping
     [libnftnl-dev]=
     [libmnl-dev]=

@@ -168,7 +168,8 @@ impl Listener {
                             && !err.is_permission_denied()
                             && matches!(
                                 err,
-                                NetlinkError::GroupBusy { .. } | NetlinkError::FeatureMissing { .. }
+                                NetlinkError::GroupBusy { .. }
+                                    | NetlinkError::FeatureMissing { .. }
                             ) =>
                     {
                         warnings.push(format!(
@@ -236,7 +237,11 @@ impl Listener {
 
     /// Waits up to `timeout` for either source, then receives and decodes everything queued,
     /// handing it to `handler`. Returns with nothing done when a signal interrupts the wait.
-    pub fn poll(&mut self, timeout: Duration, handler: &mut impl Handler) -> Result<(), ListenError> {
+    pub fn poll(
+        &mut self,
+        timeout: Duration,
+        handler: &mut impl Handler,
+    ) -> Result<(), ListenError> {
         let (trace_ready, nflog_ready) = match (&self.trace, &self.nflog) {
             (Some(trace), Some(nflog)) => {
                 let [t, n] = poll_readable([trace.as_fd(), nflog.as_fd()], Some(timeout))
@@ -244,11 +249,13 @@ impl Listener {
                 (t, n)
             }
             (Some(trace), None) => {
-                let [t] = poll_readable([trace.as_fd()], Some(timeout)).map_err(ListenError::Receive)?;
+                let [t] =
+                    poll_readable([trace.as_fd()], Some(timeout)).map_err(ListenError::Receive)?;
                 (t, false)
             }
             (None, Some(nflog)) => {
-                let [n] = poll_readable([nflog.as_fd()], Some(timeout)).map_err(ListenError::Receive)?;
+                let [n] =
+                    poll_readable([nflog.as_fd()], Some(timeout)).map_err(ListenError::Receive)?;
                 (false, n)
             }
             (None, None) => {

@@ -134,17 +134,21 @@ fn run_events(args: EventsArgs) -> anyhow::Result<()> {
         copy_range: args.snaplen,
         rcvbuf: args.rcvbuf,
     };
+    // The sockets first: a run that cannot listen must not create or truncate the file.
+    let mut listener = Listener::open(&config).map_err(with_hint)?;
     let raw = match &args.save_raw {
         Some(path) => Some(BufWriter::new(
             File::create(path).with_context(|| format!("creating {}", path.display()))?,
         )),
         None => None,
     };
-    let mut listener = Listener::open(&config).map_err(with_hint)?;
     for warning in listener.warnings() {
         eprintln!("nftrace: warning: {warning}");
     }
-    eprintln!("nftrace: listening on {}; Ctrl-C to stop", listener.describe());
+    eprintln!(
+        "nftrace: listening on {}; Ctrl-C to stop",
+        listener.describe()
+    );
 
     let stdout = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let writer: Box<dyn EventWriter> = if args.json {
@@ -229,7 +233,10 @@ impl Handler for Printer {
     }
 
     fn event(&mut self, received: SystemTime, event: &Event<'_>) {
-        if self.error.is_some() || self.done() || !matches!(event, Event::Trace(_) | Event::Nflog(_)) {
+        if self.error.is_some()
+            || self.done()
+            || !matches!(event, Event::Trace(_) | Event::Nflog(_))
+        {
             return;
         }
         self.printed += 1;
@@ -270,7 +277,10 @@ fn summary(stats: &ListenStats, printed: u64) -> String {
         line.push_str("; 0 events lost");
     }
     if stats.decode_errors > 0 {
-        line.push_str(&format!("; {} messages could not be decoded", stats.decode_errors));
+        line.push_str(&format!(
+            "; {} messages could not be decoded",
+            stats.decode_errors
+        ));
     }
     line
 }

@@ -22,17 +22,10 @@ use etherparse::{
     icmpv4, icmpv6, IpNumber, Ipv4Header, Ipv4HeaderSlice, Ipv6ExtensionSlice, Ipv6Header,
     Ipv6HeaderSlice, LaxIpv4Slice, LaxIpv6Slice,
 };
+use nftrace_sys::netfilter::{
+    NFPROTO_BRIDGE, NFPROTO_INET, NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_NETDEV,
+};
 use serde::{Serialize, Serializer};
-
-/// Protocol families (`NFPROTO_*`) as the trace's `NFTA_TRACE_NFPROTO` and nflog's
-/// `nfgen_family` carry them.
-mod nfproto {
-    pub const INET: u8 = 1;
-    pub const IPV4: u8 = 2;
-    pub const NETDEV: u8 = 5;
-    pub const BRIDGE: u8 = 7;
-    pub const IPV6: u8 = 10;
-}
 
 /// What the header bytes of one packet say about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -109,9 +102,9 @@ impl IpVersion {
     /// version nibble. ARP and anything else is not IP.
     fn for_family(nfproto: u8, network: &[u8]) -> Option<IpVersion> {
         match nfproto {
-            nfproto::IPV4 => Some(IpVersion::V4),
-            nfproto::IPV6 => Some(IpVersion::V6),
-            nfproto::INET | nfproto::NETDEV | nfproto::BRIDGE => {
+            NFPROTO_IPV4 => Some(IpVersion::V4),
+            NFPROTO_IPV6 => Some(IpVersion::V6),
+            NFPROTO_INET | NFPROTO_NETDEV | NFPROTO_BRIDGE => {
                 match network.first().map(|byte| byte >> 4) {
                     Some(4) => Some(IpVersion::V4),
                     Some(6) => Some(IpVersion::V6),
@@ -474,11 +467,11 @@ mod tests {
     //! pasted unchanged; the comment on each says which packet it is.
 
     use super::*;
+    use nftrace_sys::netfilter::NFPROTO_ARP;
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     const LOCAL4: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
     const LOCAL6: IpAddr = IpAddr::V6(Ipv6Addr::LOCALHOST);
-    const NFPROTO_ARP: u8 = 3;
 
     /// Trace, nfproto 2: UDP 127.0.0.1:41000 -> 127.0.0.1:42000, 19 bytes of payload (output hook).
     const UDP4_NETWORK: [u8; 20] = [
@@ -983,7 +976,7 @@ mod tests {
     fn the_family_selects_the_version() {
         let udp4 = trace(2, &UDP4_NETWORK, &UDP4_TRANSPORT);
         // Bridge and netdev tables report their own family: the version nibble decides.
-        for family in [nfproto::BRIDGE, nfproto::NETDEV, nfproto::INET] {
+        for family in [NFPROTO_BRIDGE, NFPROTO_NETDEV, NFPROTO_INET] {
             assert_eq!(trace(family, &UDP4_NETWORK, &UDP4_TRANSPORT), udp4);
             assert_eq!(nflog(family, &UDP6_PAYLOAD), nflog(10, &UDP6_PAYLOAD));
         }

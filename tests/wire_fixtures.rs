@@ -11,7 +11,7 @@ use nftrace::wire::{
     decode_datagram, CtDirection, Event, LogPrefix, NflogPacket, StepKind, TraceEvent, TraceId,
     TraceStep, TraceType, Verdict,
 };
-use nftrace_sys::netfilter::{NFPROTO_INET, NFPROTO_IPV4, NFPROTO_IPV6};
+use nftrace_sys::netfilter::{NFPROTO_INET, NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_NETDEV};
 use nftrace_sys::netlink::{NLMSG_DONE, NLM_F_MULTI};
 use nftrace_sys::nf_conntrack::{
     IPS_CONFIRMED, IPS_DYING, IPS_SEEN_REPLY, NF_CT_STATE_ESTABLISHED_BIT, NF_CT_STATE_NEW_BIT,
@@ -34,6 +34,7 @@ const NFLOG_ICMP4: &[u8] = include_bytes!("fixtures/nflog_trace_icmp4.nlmsg");
 const NFLOG_ICMP6: &[u8] = include_bytes!("fixtures/nflog_trace_icmp6.nlmsg");
 const NFLOG_VETH_DROP4: &[u8] = include_bytes!("fixtures/nflog_trace_veth_drop4.nlmsg");
 const NFLOG_CONFIG_ACKS: &[u8] = include_bytes!("fixtures/nflog_config_acks.nlmsg");
+const NFLOG_NETDEV_VLAN: &[u8] = include_bytes!("fixtures/nflog_netdev_vlan.nlmsg");
 
 const NFT_CAPTURES: [(&str, &[u8], u8); 8] = [
     ("nft_trace_udp4", NFT_UDP4, NFPROTO_IPV4),
@@ -730,6 +731,95 @@ fn nflog_paths_per_protocol() {
     ];
     assert_eq!(steps(NFLOG_ICMP4), icmp);
     assert_eq!(steps(NFLOG_ICMP6), icmp);
+}
+
+#[test]
+fn nflog_netdev_record_with_vlan_and_l2hdr() {
+    // A UDP frame tagged VLAN 10, written raw on peer's veth and logged by
+    // `log prefix "nftrace vlan " group 0` in a netdev ingress chain on v-main. The kernel
+    // moved the tag out of the frame (skb_vlan_untag) before the hook.
+    let all = records(NFLOG_NETDEV_VLAN);
+    assert_eq!(all.len(), 1);
+    let got = all[0];
+    let hwheader = got.hwheader.unwrap();
+    let expected = NflogPacket {
+        family: NFPROTO_NETDEV,
+        group: 0,
+        hw_protocol: 0x0800,
+        hook: 0, // NF_NETDEV_INGRESS
+        mark: None,
+        timestamp: got.timestamp,
+        indev: got.indev,
+        outdev: None,
+        physindev: None,
+        physoutdev: None,
+        hwaddr: got.hwaddr,
+        payload: got.payload,
+        prefix: Some(b"nftrace vlan "),
+        uid: got.uid,
+        gid: got.gid,
+        seq: Some(0),
+        seq_global: got.seq_global,
+        hwtype: Some(ARPHRD_ETHER),
+        hwlen: Some(14),
+        hwheader: Some(hwheader),
+        ct: None,
+        ct_info: None,
+        vlan: Some(nftrace::wire::NflogVlan {
+            proto: Some(0x8100),
+            tci: Some(10),
+        }),
+        // The MAC header without the tag: the same bytes as the hardware header.
+        l2hdr: Some(hwheader),
+        unknown_attributes: 0,
+    };
+    assert_eq!(got, expected);
+    assert_eq!(got.log_prefix(), Some(LogPrefix::Other("nftrace vlan ")));
+    assert_eq!(got.trace_step(), None);
+    assert_eq!(&hwheader[12..], &[0x08, 0x00]);
+    assert_eq!(got.hwaddr.unwrap().bytes(), &hwheader[6..12]);
+    assert_ne!(got.indev, Some(LOOPBACK_IFINDEX));
+    let payload = got.payload.unwrap();
+    assert_eq!(ipv4(payload), ([10, 99, 10, 2], [10, 99, 10, 1], UDP));
+    assert_eq!(ports(&payload[20..]), (UDP_SPORT, UDP_DPORT));
+}
+
+#[test]
+fn no_single_byte_change_panics() {
+    // Every byte of every captured datagram set to 0x00, 0xff and its value + 1, then
+    // decoded: each item must be an event or an error, and the walk must end.
+    let captures = NFT_CAPTURES
+        .iter()
+        .chain(NFLOG_CAPTURES.iter())
+        .map(|(_, bytes, _)| *bytes)
+        .chain([NFT_DUMP_TABLES, NFLOG_CONFIG_ACKS, NFLOG_NETDEV_VLAN]);
+    let mut decoded = 0usize;
+    let mut errors = 0usize;
+    for capture in captures {
+        for datagram in datagrams(capture) {
+            let mut bytes = datagram.to_vec();
+            for i in 0..bytes.len() {
+                let original = bytes[i];
+                for value in [0x00, 0xff, original.wrapping_add(1)] {
+                    bytes[i] = value;
+                    for item in decode_datagram(&bytes) {
+                        match item {
+                            Ok(_) => decoded += 1,
+                            Err(e) => {
+                                errors += 1;
+                                assert!(!e.to_string().is_empty());
+                            }
+                        }
+                    }
+                }
+                bytes[i] = original;
+            }
+        }
+    }
+    // Most single-byte changes hit a payload or a value; a good share hit a length or a
+    // type the decoder checks.
+    assert!(decoded > errors, "{decoded} decoded, {errors} errors");
+    assert!(errors > 1000, "{errors} errors");
 }
 
 #[test]

@@ -10,7 +10,9 @@ use super::clock::UtcTime;
 use super::names::{self, CT_STATES, CT_STATUS};
 use super::EventWriter;
 use crate::packet::PacketSummary;
-use crate::wire::{CtDirection, Event, LogPrefix, NflogPacket, StepKind, TraceEvent, TraceType, Verdict};
+use crate::wire::{
+    CtDirection, Event, LogPrefix, NflogPacket, StepKind, TraceEvent, TraceType, Verdict,
+};
 
 /// Writes events as JSON lines to `W` (buffer it).
 pub struct JsonWriter<W: Write> {
@@ -32,8 +34,12 @@ impl<W: Write> EventWriter for JsonWriter<W> {
     fn write_event(&mut self, received: SystemTime, event: &Event<'_>) -> io::Result<()> {
         let time = UtcTime::from_system(received).to_string();
         match event {
-            Event::Trace(trace) => serde_json::to_writer(&mut self.out, &TraceJson::new(&time, trace))?,
-            Event::Nflog(record) => serde_json::to_writer(&mut self.out, &NflogJson::new(&time, record))?,
+            Event::Trace(trace) => {
+                serde_json::to_writer(&mut self.out, &TraceJson::new(&time, trace))?
+            }
+            Event::Nflog(record) => {
+                serde_json::to_writer(&mut self.out, &NflogJson::new(&time, record))?
+            }
             Event::Error(_) | Event::Done(_) | Event::Other(_) => return Ok(()),
         }
         self.out.write_all(b"\n")
@@ -89,16 +95,17 @@ struct TraceJson<'a> {
 
 impl<'a> TraceJson<'a> {
     fn new(time: &'a str, t: &TraceEvent<'a>) -> Self {
-        let ct = (t.ct_id.is_some() || t.ct_state.is_some() || t.ct_status.is_some()).then(|| CtJson {
-            id: t.ct_id_u32(),
-            direction: t.ct_direction.map(|d| match d {
-                CtDirection::Original => "original".to_owned(),
-                CtDirection::Reply => "reply".to_owned(),
-                CtDirection::Other(n) => n.to_string(),
-            }),
-            state: t.ct_state.map(|v| bit_list(v, &CT_STATES)),
-            status: t.ct_status.map(|v| bit_list(v, &CT_STATUS)),
-        });
+        let ct =
+            (t.ct_id.is_some() || t.ct_state.is_some() || t.ct_status.is_some()).then(|| CtJson {
+                id: t.ct_id_u32(),
+                direction: t.ct_direction.map(|d| match d {
+                    CtDirection::Original => "original".to_owned(),
+                    CtDirection::Reply => "reply".to_owned(),
+                    CtDirection::Other(n) => n.to_string(),
+                }),
+                state: t.ct_state.map(|v| bit_list(v, &CT_STATES)),
+                status: t.ct_status.map(|v| bit_list(v, &CT_STATUS)),
+            });
         TraceJson {
             time,
             source: "nftables",
@@ -200,7 +207,9 @@ impl<'a> NflogJson<'a> {
                 }),
             ),
             Some(LogPrefix::Other(text)) => (Some(text.to_owned()), None),
-            Some(LogPrefix::Raw(bytes)) => (Some(String::from_utf8_lossy(bytes).into_owned()), None),
+            Some(LogPrefix::Raw(bytes)) => {
+                (Some(String::from_utf8_lossy(bytes).into_owned()), None)
+            }
             None => (None, None),
         };
         NflogJson {
@@ -211,9 +220,9 @@ impl<'a> NflogJson<'a> {
             hook: Hook(r.hook),
             prefix,
             trace,
-            kernel_time: r
-                .timestamp
-                .map(|ts| UtcTime::from_unix(ts.sec, u32::try_from(ts.usec).unwrap_or(0)).to_string()),
+            kernel_time: r.timestamp.map(|ts| {
+                UtcTime::from_unix(ts.sec, u32::try_from(ts.usec).unwrap_or(0)).to_string()
+            }),
             hw_protocol: r.hw_protocol,
             mark: r.mark,
             indev: r.indev,
@@ -235,7 +244,9 @@ impl<'a> NflogJson<'a> {
             seq_global: r.seq_global,
             ct_info: r.ct_info,
             payload_len: r.payload.map(<[u8]>::len),
-            packet: r.payload.and_then(|p| PacketSummary::from_payload(r.family, p)),
+            packet: r
+                .payload
+                .and_then(|p| PacketSummary::from_payload(r.family, p)),
             unknown_attributes: r.unknown_attributes,
         }
     }
@@ -349,7 +360,10 @@ mod tests {
         let event = decode_datagram(message).next().unwrap().unwrap();
         writer.write_event(UNIX_EPOCH, &event).unwrap();
         let text = String::from_utf8(writer.into_inner()).unwrap();
-        assert!(text.ends_with('\n') && text.matches('\n').count() == 1, "{text}");
+        assert!(
+            text.ends_with('\n') && text.matches('\n').count() == 1,
+            "{text}"
+        );
         serde_json::from_str(&text).unwrap()
     }
 
@@ -377,8 +391,15 @@ mod tests {
         assert_eq!(v["source"], "nflog");
         assert_eq!(v["family"], "ip");
         assert_eq!(v["group"], 0);
-        assert!(["raw", "mangle", "nat", "filter", "security"].contains(&v["trace"]["table"].as_str().unwrap()), "{v}");
-        assert!(["rule", "return", "policy"].contains(&v["trace"]["kind"].as_str().unwrap()), "{v}");
+        assert!(
+            ["raw", "mangle", "nat", "filter", "security"]
+                .contains(&v["trace"]["table"].as_str().unwrap()),
+            "{v}"
+        );
+        assert!(
+            ["rule", "return", "policy"].contains(&v["trace"]["kind"].as_str().unwrap()),
+            "{v}"
+        );
         assert!(v["trace"]["number"].as_u64().unwrap() >= 1, "{v}");
         assert!(v.get("prefix").is_none(), "{v}");
         assert_eq!(v["packet"]["protocol"], "udp");
@@ -388,9 +409,24 @@ mod tests {
     fn verdicts_serialise_with_their_arguments() {
         let json = |verdict| serde_json::to_string(&VerdictJson(verdict)).unwrap();
         assert_eq!(json(Verdict::Accept), r#"{"kind":"accept"}"#);
-        assert_eq!(json(Verdict::Jump("sub")), r#"{"kind":"jump","target":"sub"}"#);
-        assert_eq!(json(Verdict::Queue { num: 3, bypass: true }), r#"{"kind":"queue","queue":3,"bypass":true}"#);
-        assert_eq!(json(Verdict::Other(-99)), r#"{"kind":"unknown","code":-99}"#);
-        assert_eq!(bit_list(0x8 | 0x1_0000_0, &CT_STATUS), ["confirmed", "0x100000"]);
+        assert_eq!(
+            json(Verdict::Jump("sub")),
+            r#"{"kind":"jump","target":"sub"}"#
+        );
+        assert_eq!(
+            json(Verdict::Queue {
+                num: 3,
+                bypass: true
+            }),
+            r#"{"kind":"queue","queue":3,"bypass":true}"#
+        );
+        assert_eq!(
+            json(Verdict::Other(-99)),
+            r#"{"kind":"unknown","code":-99}"#
+        );
+        assert_eq!(
+            bit_list(0x8 | 0x0010_0000, &CT_STATUS),
+            ["confirmed", "0x100000"]
+        );
     }
 }

@@ -7,8 +7,8 @@ use nftrace_sys::netfilter::{
 use nftrace_sys::nf_conntrack::{
     IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT, IPS_DST_NAT_DONE, IPS_DYING, IPS_EXPECTED,
     IPS_FIXED_TIMEOUT, IPS_HELPER, IPS_HW_OFFLOAD, IPS_OFFLOAD, IPS_SEEN_REPLY, IPS_SEQ_ADJUST,
-    IPS_SRC_NAT, IPS_SRC_NAT_DONE, IPS_TEMPLATE, NF_CT_STATE_ESTABLISHED_BIT,
-    NF_CT_STATE_NEW_BIT, NF_CT_STATE_RELATED_BIT, NF_CT_STATE_UNTRACKED_BIT,
+    IPS_SRC_NAT, IPS_SRC_NAT_DONE, IPS_TEMPLATE, NF_CT_STATE_ESTABLISHED_BIT, NF_CT_STATE_NEW_BIT,
+    NF_CT_STATE_RELATED_BIT, NF_CT_STATE_UNTRACKED_BIT,
 };
 
 /// A protocol family (`NFPROTO_*`) as nft names table families: `ip`, `ip6`, `inet`, ...
@@ -67,7 +67,10 @@ pub const CT_STATUS: [(u32, &str); 15] = [
 
 /// The names of the bits of `value` found in `table`, in table order. Bits the table does
 /// not name are left out here; callers that must not lose them print the raw value too.
-pub fn bit_names(value: u32, table: &'static [(u32, &'static str)]) -> impl Iterator<Item = &'static str> {
+pub fn bit_names(
+    value: u32,
+    table: &'static [(u32, &'static str)],
+) -> impl Iterator<Item = &'static str> {
     table
         .iter()
         .filter(move |(bit, _)| value & bit != 0)
@@ -88,7 +91,10 @@ mod tests {
         assert_eq!(inet_hook(4), Some("postrouting"));
         assert_eq!(inet_hook(9), None);
         // ESTABLISHED (2) and NEW (8) set: named in table order.
-        assert_eq!(bit_names(2 | 8, &CT_STATES).collect::<Vec<_>>(), ["new", "established"]);
+        assert_eq!(
+            bit_names(2 | 8, &CT_STATES).collect::<Vec<_>>(),
+            ["new", "established"]
+        );
         // CONFIRMED | DST_NAT | DST_NAT_DONE, as a DNATed flow's first packet has them.
         assert_eq!(
             bit_names(0x8 | 0x20 | 0x100, &CT_STATUS).collect::<Vec<_>>(),

@@ -172,8 +172,15 @@ fn write_verdict(out: &mut impl Write, verdict: &Verdict<'_>) -> io::Result<()> 
 
 /// Writes `value`'s named bits joined by commas, and the raw value when some bit has no
 /// name (or none is set), so nothing the kernel said is dropped.
-fn write_bits(out: &mut impl Write, value: u32, table: &'static [(u32, &'static str)]) -> io::Result<()> {
-    let named: u32 = table.iter().map(|(bit, _)| bit).fold(0, |acc, bit| acc | bit);
+fn write_bits(
+    out: &mut impl Write,
+    value: u32,
+    table: &'static [(u32, &'static str)],
+) -> io::Result<()> {
+    let named: u32 = table
+        .iter()
+        .map(|(bit, _)| bit)
+        .fold(0, |acc, bit| acc | bit);
     let mut first = true;
     for name in names::bit_names(value, table) {
         if !first {
@@ -206,7 +213,7 @@ impl std::fmt::Display for FamilyName {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{decode_datagram, fixtures};
+    use crate::wire::fixtures;
     use std::time::{Duration, UNIX_EPOCH};
 
     /// Renders every event of a capture with a fixed receive time.
@@ -223,26 +230,19 @@ mod tests {
             .collect()
     }
 
-    /// Every event of a capture file (datagrams concatenated, so go on past each
-    /// datagram's NLMSG_DONE).
     fn decode_datagram_all(capture: &[u8]) -> Vec<Event<'_>> {
-        let mut events = Vec::new();
-        let mut rest = capture;
-        while !rest.is_empty() {
-            let mut consumed = 0;
-            for message in crate::wire::messages(rest) {
-                let message = message.unwrap();
-                consumed = message.offset + (message.header.len as usize).next_multiple_of(4);
-            }
-            events.extend(decode_datagram(&rest[..consumed]).map(Result::unwrap));
-            rest = &rest[consumed.min(rest.len())..];
-        }
-        events
+        crate::wire::decode_capture(capture)
+            .map(Result::unwrap)
+            .collect()
     }
 
     #[test]
     fn every_fixture_event_renders_as_one_line() {
-        for capture in [fixtures::NFT_TRACE_UDP4, fixtures::NFLOG_TRACE_UDP4, fixtures::NFLOG_TRACE_UDP6] {
+        for capture in [
+            fixtures::NFT_TRACE_UDP4,
+            fixtures::NFLOG_TRACE_UDP4,
+            fixtures::NFLOG_TRACE_UDP6,
+        ] {
             let printable = decode_datagram_all(capture)
                 .iter()
                 .filter(|e| matches!(e, Event::Trace(_) | Event::Nflog(_)))
@@ -251,7 +251,10 @@ mod tests {
             assert!(printable > 0);
             assert_eq!(lines.len(), printable);
             for line in &lines {
-                assert!(line.starts_with("18:25:59.000042 nft   id ") || line.contains(" nflog "), "{line}");
+                assert!(
+                    line.starts_with("18:25:59.000042 nft   id ") || line.contains(" nflog "),
+                    "{line}"
+                );
             }
         }
     }
@@ -267,7 +270,10 @@ mod tests {
         // Policy events name the policy verdict and no handle.
         let policy = lines.iter().find(|l| l.contains(" policy ")).unwrap();
         assert!(!policy.contains("handle"), "{policy}");
-        assert!(policy.contains(" policy accept") || policy.contains(" policy drop"), "{policy}");
+        assert!(
+            policy.contains(" policy accept") || policy.contains(" policy drop"),
+            "{policy}"
+        );
     }
 
     #[test]
@@ -277,7 +283,10 @@ mod tests {
         assert!(step.contains(" nflog ip  raw:"), "{step}");
         assert!(step.contains(" | udp "), "{step}");
         let lines6 = render(fixtures::NFLOG_TRACE_UDP6);
-        assert!(lines6.iter().any(|l| l.contains(" nflog ip6 raw:")), "{lines6:?}");
+        assert!(
+            lines6.iter().any(|l| l.contains(" nflog ip6 raw:")),
+            "{lines6:?}"
+        );
     }
 
     #[test]

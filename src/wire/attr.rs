@@ -25,6 +25,7 @@ impl AttrSpace {
     }
 
     /// The kernel's name for attribute type `ty` (flags already masked off).
+    #[inline]
     pub fn name(&self, ty: u16) -> &'static str {
         self.names
             .get(usize::from(ty))
@@ -122,6 +123,7 @@ impl<'a> Attr<'a> {
 
     /// A NUL-terminated string attribute, as bytes without the terminator (up to the first
     /// NUL). The last payload byte must be NUL.
+    #[inline]
     pub fn cstr_bytes(&self) -> Result<&'a [u8], DecodeError> {
         match self.payload.split_last() {
             Some((0, body)) => {
@@ -133,12 +135,14 @@ impl<'a> Attr<'a> {
     }
 
     /// A NUL-terminated UTF-8 string attribute, without the terminator.
+    #[inline]
     pub fn cstr(&self) -> Result<&'a str, DecodeError> {
         let bytes = self.cstr_bytes()?;
         core::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8 { name: self.name() })
     }
 
     /// The payload read as a nest of attributes of `space`, whatever the `NLA_F_NESTED` flag.
+    #[inline]
     pub fn nested(&self, space: AttrSpace) -> Attrs<'a> {
         Attrs::new(self.payload, self.offset.saturating_add(NLA_HDRLEN), space)
     }
@@ -160,6 +164,7 @@ pub struct Attrs<'a> {
 impl<'a> Attrs<'a> {
     /// Walks the attributes in `buf`, which starts `base` bytes into the decoded buffer (used
     /// only to report offsets), naming types by `space`.
+    #[inline]
     pub fn new(buf: &'a [u8], base: usize, space: AttrSpace) -> Self {
         Self {
             buf,
@@ -170,6 +175,7 @@ impl<'a> Attrs<'a> {
         }
     }
 
+    #[cold]
     fn fail(&mut self, error: DecodeError) -> Option<Result<Attr<'a>, DecodeError>> {
         self.failed = true;
         Some(Err(error))
@@ -179,6 +185,7 @@ impl<'a> Attrs<'a> {
 impl<'a> Iterator for Attrs<'a> {
     type Item = Result<Attr<'a>, DecodeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
             return None;
@@ -199,11 +206,10 @@ impl<'a> Iterator for Attrs<'a> {
         let len = u16::from_ne_bytes([l0, l1]);
         let raw_type = u16::from_ne_bytes([t0, t1]);
         let ty = raw_type & NLA_TYPE_MASK;
-        let name = self.space.name(ty);
         let total = usize::from(len);
         if total < NLA_HDRLEN {
             return self.fail(DecodeError::BadAttributeHeader {
-                name,
+                name: self.space.name(ty),
                 ty,
                 offset,
                 len,
@@ -211,7 +217,7 @@ impl<'a> Iterator for Attrs<'a> {
         }
         let Some(payload) = rest.get(NLA_HDRLEN..total) else {
             return self.fail(DecodeError::Truncated {
-                what: name,
+                what: self.space.name(ty),
                 offset,
                 needed: total,
                 available: rest.len(),

@@ -25,6 +25,7 @@ pub enum Event<'a> {
 
 impl<'a> Event<'a> {
     /// Decodes one framed message by its type.
+    #[inline]
     pub fn decode(message: Message<'a>) -> Result<Self, DecodeError> {
         Ok(match message.header.ty {
             TRACE_MSG_TYPE => Event::Trace(TraceEvent::parse(&message)?),

@@ -16,6 +16,7 @@
 //! are skipped and counted in `unknown_attributes`.
 
 mod attr;
+mod capture;
 mod error;
 mod event;
 mod nflog;
@@ -25,6 +26,7 @@ mod trace;
 mod verdict;
 
 pub use attr::{Attr, AttrSpace, Attrs};
+pub use capture::{decode_capture, CaptureEvents};
 pub use error::DecodeError;
 pub use event::{decode_datagram, Event, Events};
 pub use nflog::{HwAddr, NflogPacket, NflogTimestamp, NflogVlan, NFLOG_PACKET_MSG_TYPE};

@@ -152,6 +152,7 @@ pub struct NflogVlan {
 impl<'a> NflogPacket<'a> {
     /// Decodes an `NFULNL_MSG_PACKET` message. Requires `NFULA_PACKET_HDR`; a known
     /// attribute with the wrong length is an error naming it.
+    #[inline]
     pub fn parse(message: &Message<'a>) -> Result<Self, DecodeError> {
         if message.header.ty != NFLOG_PACKET_MSG_TYPE {
             return Err(DecodeError::UnexpectedMessageType {

@@ -28,6 +28,7 @@ pub struct NlmsgHeader {
 
 impl NlmsgHeader {
     /// Reads a header from the first 16 bytes of `bytes`; `offset` is only for the error.
+    #[inline]
     pub fn parse(bytes: &[u8], offset: usize) -> Result<Self, DecodeError> {
         let Some(&[l0, l1, l2, l3, t0, t1, f0, f1, s0, s1, s2, s3, p0, p1, p2, p3]) =
             bytes.get(..NLMSG_HDRLEN)
@@ -69,6 +70,7 @@ impl<'a> Message<'a> {
 
     /// Splits the payload of a netfilter message into its `nfgenmsg` and what follows it
     /// (the attributes).
+    #[inline]
     pub fn nfgenmsg(&self) -> Result<(NfGenMsg, &'a [u8]), DecodeError> {
         NfGenMsg::split(self.payload, self.payload_offset())
     }
@@ -103,6 +105,7 @@ impl NfGenMsg {
 
     /// Reads the header at the start of `payload` and returns it with the rest of the
     /// payload; `offset` is only for the error.
+    #[inline]
     pub fn split(payload: &[u8], offset: usize) -> Result<(Self, &[u8]), DecodeError> {
         let Some((&[family, version, r0, r1], rest)) = payload.split_first_chunk::<4>() else {
             return Err(DecodeError::Truncated {
@@ -250,6 +253,7 @@ pub fn messages(datagram: &[u8]) -> Messages<'_> {
 impl<'a> Iterator for Messages<'a> {
     type Item = Result<Message<'a>, DecodeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.finished {
             return None;
@@ -273,6 +277,7 @@ impl<'a> Iterator for Messages<'a> {
 }
 
 impl<'a> Messages<'a> {
+    #[inline]
     fn frame(rest: &'a [u8], offset: usize) -> Result<Message<'a>, DecodeError> {
         let header = NlmsgHeader::parse(rest, offset)?;
         let len = usize::try_from(header.len).unwrap_or(usize::MAX);

@@ -189,6 +189,7 @@ impl<'a> TraceEvent<'a> {
     ///
     /// Requires `NFTA_TRACE_TABLE`, `_CHAIN`, `_TYPE`, `_ID` and `_NFPROTO`; a known
     /// attribute with the wrong length is an error naming it.
+    #[inline]
     pub fn parse(message: &Message<'a>) -> Result<Self, DecodeError> {
         if message.header.ty != TRACE_MSG_TYPE {
             return Err(DecodeError::UnexpectedMessageType {
@@ -199,12 +200,36 @@ impl<'a> TraceEvent<'a> {
         let (nfgen, attrs) = message.nfgenmsg()?;
         let base = message.payload_offset().saturating_add(4);
 
+        // Required attributes are gathered apart; the event is filled in place.
         let mut table = None;
         let mut chain = None;
         let mut trace_type = None;
         let mut id = None;
         let mut nfproto = None;
-        let mut event = Partial::default();
+        let mut event = TraceEvent {
+            family: nfgen.family,
+            nfproto: 0,
+            table: "",
+            chain: "",
+            rule_handle: None,
+            trace_type: TraceType::Other(0),
+            verdict: None,
+            policy: None,
+            id: TraceId(0),
+            ll_header: None,
+            network_header: None,
+            transport_header: None,
+            iif: None,
+            iif_type: None,
+            oif: None,
+            oif_type: None,
+            mark: None,
+            ct_id: None,
+            ct_direction: None,
+            ct_status: None,
+            ct_state: None,
+            unknown_attributes: 0,
+        };
 
         for attr in Attrs::new(attrs, base, TRACE_ATTRS) {
             let attr = attr?;
@@ -256,57 +281,18 @@ impl<'a> TraceEvent<'a> {
         let missing = |ty| DecodeError::MissingAttribute {
             name: TRACE_ATTRS.name(ty),
         };
-        Ok(TraceEvent {
-            family: nfgen.family,
-            nfproto: nfproto.ok_or(missing(NFTA_TRACE_NFPROTO))?,
-            table: table.ok_or(missing(NFTA_TRACE_TABLE))?,
-            chain: chain.ok_or(missing(NFTA_TRACE_CHAIN))?,
-            rule_handle: event.rule_handle,
-            trace_type: trace_type.ok_or(missing(NFTA_TRACE_TYPE))?,
-            verdict: event.verdict,
-            policy: event.policy,
-            id: id.ok_or(missing(NFTA_TRACE_ID))?,
-            ll_header: event.ll_header,
-            network_header: event.network_header,
-            transport_header: event.transport_header,
-            iif: event.iif,
-            iif_type: event.iif_type,
-            oif: event.oif,
-            oif_type: event.oif_type,
-            mark: event.mark,
-            ct_id: event.ct_id,
-            ct_direction: event.ct_direction,
-            ct_status: event.ct_status,
-            ct_state: event.ct_state,
-            unknown_attributes: event.unknown_attributes,
-        })
+        event.table = table.ok_or_else(|| missing(NFTA_TRACE_TABLE))?;
+        event.chain = chain.ok_or_else(|| missing(NFTA_TRACE_CHAIN))?;
+        event.trace_type = trace_type.ok_or_else(|| missing(NFTA_TRACE_TYPE))?;
+        event.id = id.ok_or_else(|| missing(NFTA_TRACE_ID))?;
+        event.nfproto = nfproto.ok_or_else(|| missing(NFTA_TRACE_NFPROTO))?;
+        Ok(event)
     }
 
     /// The conntrack id as the number nft and conntrack(8) print (`ntohl` of the raw bytes).
     pub fn ct_id_u32(&self) -> Option<u32> {
         self.ct_id.map(u32::from_be_bytes)
     }
-}
-
-/// The optional fields, gathered while walking the attributes.
-#[derive(Default)]
-struct Partial<'a> {
-    rule_handle: Option<u64>,
-    verdict: Option<Verdict<'a>>,
-    policy: Option<Verdict<'a>>,
-    ll_header: Option<&'a [u8]>,
-    network_header: Option<&'a [u8]>,
-    transport_header: Option<&'a [u8]>,
-    iif: Option<u32>,
-    iif_type: Option<u16>,
-    oif: Option<u32>,
-    oif_type: Option<u16>,
-    mark: Option<u32>,
-    ct_id: Option<[u8; 4]>,
-    ct_direction: Option<CtDirection>,
-    ct_status: Option<u32>,
-    ct_state: Option<u32>,
-    unknown_attributes: u16,
 }
 
 #[cfg(test)]
@@ -523,6 +509,28 @@ mod tests {
                 name: "NFTA_VERDICT_CHAIN"
             })
         );
+    }
+
+    #[test]
+    fn pre_6_7_return_events_decode() {
+        // Kernels before 6.7 report a chain's end as NFT_TRACETYPE_RETURN; this one sends
+        // RULE. Relabel a real implicit-end event to see the old form through.
+        let mut bytes = end_of_mark_it().to_vec();
+        let at = attr_offset(&bytes, NFTA_TRACE_TYPE);
+        bytes[at + 4..at + 8].copy_from_slice(&NFT_TRACETYPE_RETURN.to_be_bytes());
+        let event = parse(&bytes).unwrap();
+        assert_eq!(event.trace_type, TraceType::Return);
+        assert_eq!(event.verdict, Some(Verdict::Continue));
+        let original = parse(end_of_mark_it()).unwrap();
+        assert_eq!(
+            event,
+            TraceEvent {
+                trace_type: TraceType::Return,
+                ..original
+            }
+        );
+        bytes[at + 4..at + 8].copy_from_slice(&0u32.to_be_bytes());
+        assert_eq!(parse(&bytes).unwrap().trace_type, TraceType::Other(0));
     }
 
     #[test]

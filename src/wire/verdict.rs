@@ -151,6 +151,7 @@ pub(crate) const VERDICT_ATTRS: AttrSpace = AttrSpace::new(
 /// Decodes a verdict nest (`NFTA_TRACE_VERDICT`), with or without `NLA_F_NESTED`.
 /// `NFTA_VERDICT_CODE` is required, and `NFTA_VERDICT_CHAIN` with a jump or goto. Adds the
 /// attributes it does not use to `unknown`.
+#[inline]
 pub(crate) fn decode_nest<'a>(
     nest: &Attr<'a>,
     unknown: &mut u16,

@@ -85,7 +85,9 @@ pub struct Netns {
 
 impl Netns {
     /// Creates `nftrace-<label>-<pid>-<counter>`, `label` cut to 8 characters of `[a-z0-9]`.
+    /// Calls [`require_root`] first, so no test can skip the check.
     pub fn new(label: &str) -> Netns {
+        require_root();
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let short: String = label
             .chars()
