@@ -4,8 +4,10 @@
 //! [`wire`] decodes them into borrowed, typed events; [`packet`] summarises the header bytes the
 //! events carry; [`output`] prints them.
 
+pub mod hooks;
 pub mod listen;
 pub mod netlink;
 pub mod output;
 pub mod packet;
+pub mod ruleset;
 pub mod wire;

@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime};
 use thiserror::Error;
 
 use crate::netlink::{
-    poll_readable, NetlinkError, NflogConfig, NflogSocket, RecvBatch, SocketStats, TraceSocket,
-    TraceSocketConfig,
+    poll_readable_into, NetlinkError, NflogConfig, NflogSocket, NftMonitor, NftMonitorConfig,
+    RecvBatch, SocketStats, TraceSocket, TraceSocketConfig,
 };
 use crate::wire::{self, DecodeError, Event};
 
@@ -28,13 +28,15 @@ pub enum Sources {
     Nflog,
 }
 
-/// One of the two kernel sources.
+/// One of the sockets the listener reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     /// nf_tables trace events.
     NfTables,
     /// nfnetlink_log records.
     Nflog,
+    /// nf_tables ruleset changes (`NFNLGRP_NFTABLES`), when asked for.
+    Ruleset,
 }
 
 /// What to open.
@@ -47,6 +49,9 @@ pub struct ListenConfig {
     pub copy_range: u32,
     /// Receive buffer to ask for on each socket, in bytes.
     pub rcvbuf: usize,
+    /// Also listen to nf_tables ruleset changes, handed to [`Handler::ruleset_change`]
+    /// before any trace event that was queued after them.
+    pub ruleset_changes: bool,
 }
 
 impl Default for ListenConfig {
@@ -56,6 +61,7 @@ impl Default for ListenConfig {
             nflog_group: 0,
             copy_range: NflogConfig::DEFAULT_COPY_RANGE,
             rcvbuf: crate::netlink::DEFAULT_RCVBUF_BYTES,
+            ruleset_changes: false,
         }
     }
 }
@@ -68,6 +74,11 @@ pub trait Handler {
     fn event(&mut self, received: SystemTime, event: &Event<'_>);
     /// A message that could not be decoded; the listener counts it and carries on.
     fn decode_error(&mut self, _source: Source, _error: &DecodeError) {}
+    /// A datagram of nf_tables ruleset changes (with [`ListenConfig::ruleset_changes`]).
+    fn ruleset_change(&mut self, _datagram: &[u8]) {}
+    /// Ruleset changes were lost (the monitor socket overran): a snapshot kept current from
+    /// them must be read afresh.
+    fn ruleset_changes_lost(&mut self) {}
 }
 
 /// Counts since the listener opened.
@@ -85,6 +96,8 @@ pub struct ListenStats {
     pub trace_socket: SocketStats,
     /// The nflog socket's own counters.
     pub nflog_socket: SocketStats,
+    /// The ruleset monitor's counters (overruns there lose ruleset changes, not events).
+    pub ruleset_socket: SocketStats,
 }
 
 impl ListenStats {
@@ -109,6 +122,8 @@ pub enum ListenError {
     Trace(#[source] NetlinkError),
     #[error("opening the nfnetlink_log socket: {0}")]
     Nflog(#[source] NetlinkError),
+    #[error("listening to nf_tables ruleset changes: {0}")]
+    Ruleset(#[source] NetlinkError),
     #[error("receiving: {0}")]
     Receive(#[source] NetlinkError),
 }
@@ -117,7 +132,10 @@ impl ListenError {
     /// The underlying socket error.
     pub fn netlink(&self) -> &NetlinkError {
         match self {
-            ListenError::Trace(e) | ListenError::Nflog(e) | ListenError::Receive(e) => e,
+            ListenError::Trace(e)
+            | ListenError::Nflog(e)
+            | ListenError::Ruleset(e)
+            | ListenError::Receive(e) => e,
         }
     }
 
@@ -132,6 +150,7 @@ impl ListenError {
 pub struct Listener {
     trace: Option<TraceSocket>,
     nflog: Option<NflogSocket>,
+    monitor: Option<NftMonitor>,
     batch: RecvBatch,
     warnings: Vec<String>,
     stats: ListenStats,
@@ -182,9 +201,21 @@ impl Listener {
             }
             Sources::NfTables => None,
         };
+        // Opened before the caller reads its snapshot, so no change falls between the two.
+        let monitor = if config.ruleset_changes {
+            Some(
+                NftMonitor::open(NftMonitorConfig {
+                    rcvbuf_bytes: config.rcvbuf,
+                })
+                .map_err(ListenError::Ruleset)?,
+            )
+        } else {
+            None
+        };
         Ok(Listener {
             trace,
             nflog,
+            monitor,
             batch: RecvBatch::default(),
             warnings,
             stats: ListenStats::default(),
@@ -232,41 +263,58 @@ impl Listener {
         if let Some(nflog) = &self.nflog {
             stats.nflog_socket = nflog.stats();
         }
+        if let Some(monitor) = &self.monitor {
+            stats.ruleset_socket = monitor.stats();
+        }
         stats
     }
 
-    /// Waits up to `timeout` for either source, then receives and decodes everything queued,
-    /// handing it to `handler`. Returns with nothing done when a signal interrupts the wait.
+    /// Waits up to `timeout` for any source, then receives and decodes everything queued,
+    /// handing it to `handler`: ruleset changes first, so that a trace event never names a
+    /// rule whose creation is still waiting in a queue. Returns with nothing done when a
+    /// signal interrupts the wait.
     pub fn poll(
         &mut self,
         timeout: Duration,
         handler: &mut impl Handler,
     ) -> Result<(), ListenError> {
-        let (trace_ready, nflog_ready) = match (&self.trace, &self.nflog) {
-            (Some(trace), Some(nflog)) => {
-                let [t, n] = poll_readable([trace.as_fd(), nflog.as_fd()], Some(timeout))
-                    .map_err(ListenError::Receive)?;
-                (t, n)
+        const ORDER: [Source; 3] = [Source::Ruleset, Source::NfTables, Source::Nflog];
+        let mut ready = [false; ORDER.len()];
+        {
+            let mut fds = Vec::with_capacity(ORDER.len());
+            let mut polled = [None; ORDER.len()];
+            for (slot, source) in ORDER.iter().enumerate() {
+                let fd = match source {
+                    Source::Ruleset => self.monitor.as_ref().map(AsFd::as_fd),
+                    Source::NfTables => self.trace.as_ref().map(AsFd::as_fd),
+                    Source::Nflog => self.nflog.as_ref().map(AsFd::as_fd),
+                };
+                if let Some(fd) = fd {
+                    polled[fds.len()] = Some(slot);
+                    fds.push(fd);
+                }
             }
-            (Some(trace), None) => {
-                let [t] =
-                    poll_readable([trace.as_fd()], Some(timeout)).map_err(ListenError::Receive)?;
-                (t, false)
-            }
-            (None, Some(nflog)) => {
-                let [n] =
-                    poll_readable([nflog.as_fd()], Some(timeout)).map_err(ListenError::Receive)?;
-                (false, n)
-            }
-            (None, None) => {
+            if fds.is_empty() {
                 std::thread::sleep(timeout);
-                (false, false)
+                return Ok(());
             }
-        };
-        if trace_ready {
+            let mut readable = [false; ORDER.len()];
+            poll_readable_into(&fds, &mut readable, Some(timeout)).map_err(ListenError::Receive)?;
+            for (index, slot) in polled.iter().enumerate() {
+                if let Some(slot) = slot {
+                    ready[*slot] = readable[index];
+                }
+            }
+        }
+        // The ruleset socket is read whenever anything is ready, not only when it is: a trace
+        // event queued after a change may have arrived while the change was not yet seen.
+        if self.monitor.is_some() && ready.contains(&true) {
+            self.drain(Source::Ruleset, handler)?;
+        }
+        if ready[1] {
             self.drain(Source::NfTables, handler)?;
         }
-        if nflog_ready {
+        if ready[2] {
             self.drain(Source::Nflog, handler)?;
         }
         Ok(())
@@ -275,6 +323,7 @@ impl Listener {
     /// Receives batches from one socket until it has nothing queued.
     fn drain(&mut self, source: Source, handler: &mut impl Handler) -> Result<(), ListenError> {
         loop {
+            let overruns_before = self.monitor.as_ref().map(|m| m.stats().overruns);
             let received = match source {
                 Source::NfTables => match self.trace.as_mut() {
                     Some(socket) => socket.recv(&mut self.batch),
@@ -284,14 +333,28 @@ impl Listener {
                     Some(socket) => socket.recv(&mut self.batch),
                     None => return Ok(()),
                 },
+                Source::Ruleset => match self.monitor.as_mut() {
+                    Some(socket) => socket.recv(&mut self.batch),
+                    None => return Ok(()),
+                },
             }
             .map_err(ListenError::Receive)?;
+            if source == Source::Ruleset {
+                let overruns_after = self.monitor.as_ref().map(|m| m.stats().overruns);
+                if overruns_after != overruns_before {
+                    handler.ruleset_changes_lost();
+                }
+            }
             if received == 0 {
                 return Ok(());
             }
             let now = SystemTime::now();
             for datagram in self.batch.iter() {
                 handler.datagram(source, datagram);
+                if source == Source::Ruleset {
+                    handler.ruleset_change(datagram);
+                    continue;
+                }
                 for decoded in wire::decode_datagram(datagram) {
                     match decoded {
                         Ok(event) => {

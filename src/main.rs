@@ -13,7 +13,8 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use nftrace::listen::{Handler, ListenConfig, ListenError, ListenStats, Listener, Source, Sources};
-use nftrace::output::{json::JsonWriter, text::TextWriter, EventWriter};
+use nftrace::output::{json::JsonWriter, ruleset as ruleset_output, text::TextWriter, EventWriter};
+use nftrace::ruleset::snapshot::{Snapshot, SnapshotOptions, StepInfo};
 use nftrace::wire::{DecodeError, Event};
 
 /// A netfilter tracer: shows which tables, chains and rules a packet went through.
@@ -31,7 +32,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Print every trace event as it arrives, one line each, from both kernel sources.
+    /// Print every trace event as it arrives, one line each, from both kernel sources, with
+    /// the rule each step went through.
     ///
     /// nftrace installs nothing yet: add `meta nftrace set 1` to an nft chain, or a
     /// `-j TRACE` rule to the raw table (iptables-legacy also needs
@@ -39,6 +41,40 @@ enum Command {
     /// Stops on Ctrl-C, SIGTERM, SIGHUP, after --count events or after --duration,
     /// and prints on stderr how many events were seen and how many the kernel lost.
     Events(EventsArgs),
+
+    /// Show, for each family and hook, the order in which the kernel runs things: nf_tables
+    /// base chains, iptables-legacy tables, conntrack, defrag and NAT, with their priorities.
+    ///
+    /// It answers "which table and chain runs first" for this host (this network namespace).
+    /// The list comes from the kernel's hook dump (nfnetlink_hook) where the kernel has it,
+    /// otherwise it is derived from the ruleset and the standard priorities, and says so.
+    /// At equal priorities the kernel runs the hook registered last first; a derived list
+    /// cannot know that order and marks such entries.
+    Hooks(HooksArgs),
+
+    /// Show the ruleset as nftrace sees it: every nf_tables table and chain (family, hook,
+    /// priority, policy) and every rule with its number, handle and text, then the
+    /// iptables-legacy tables; each text says where it came from (nft, iptables-nft-save,
+    /// iptables-legacy-save, nftrace's renderer, or a plain expression listing).
+    Ruleset(RulesetArgs),
+}
+
+#[derive(Args, Debug)]
+struct RulesetArgs {
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+
+    /// Do not run `nft` for rule texts: use nftrace's own renderer for every rule.
+    #[arg(long)]
+    no_nft: bool,
+}
+
+#[derive(Args, Debug)]
+struct HooksArgs {
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -71,6 +107,11 @@ struct EventsArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
     rcvbuf: usize,
 
+    /// Do not read the ruleset: print the steps as the kernel reports them, without rule
+    /// numbers, texts or interface names (lighter, and needs no `nft` or `iptables`).
+    #[arg(long)]
+    no_ruleset: bool,
+
     /// Also append every received netlink datagram, as received, to FILE (for bug reports
     /// and test fixtures: netlink messages are self-delimiting, so the file is just bytes).
     #[arg(long, value_name = "FILE")]
@@ -98,6 +139,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Events(args) => run_events(args),
+        Command::Hooks(args) => run_hooks(&args),
+        Command::Ruleset(args) => run_ruleset(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -106,6 +149,58 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_ruleset(args: &RulesetArgs) -> anyhow::Result<()> {
+    let snapshot = load_snapshot(!args.no_nft)?;
+    for warning in snapshot.warnings() {
+        eprintln!("nftrace: warning: {warning}");
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    if args.json {
+        ruleset_output::write_json(&mut out, snapshot.nft(), snapshot.legacy_tables())?;
+    } else {
+        ruleset_output::write_text(&mut out, snapshot.nft(), snapshot.legacy_tables())?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Reads the ruleset snapshot, with an actionable one-line error.
+fn load_snapshot(nft_text: bool) -> anyhow::Result<Snapshot> {
+    Snapshot::load(SnapshotOptions {
+        nft_text,
+        ..SnapshotOptions::default()
+    })
+    .map_err(|err| {
+        let hint = if err.is_permission_denied() {
+            "; run nftrace as root, or give it CAP_NET_ADMIN"
+        } else {
+            ""
+        };
+        let chain = std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source());
+        anyhow::anyhow!("{}{hint}", one_line(chain))
+    })
+}
+
+fn run_hooks(args: &HooksArgs) -> anyhow::Result<()> {
+    let table = nftrace::hooks::dump().map_err(|err| {
+        let hint = if err.is_permission_denied() {
+            "; run nftrace as root, or give it CAP_NET_ADMIN"
+        } else {
+            ""
+        };
+        let chain = std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source());
+        anyhow::anyhow!("reading the netfilter hooks: {}{hint}", one_line(chain))
+    })?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    if args.json {
+        nftrace::output::hooks::write_json(&mut out, &table)?;
+    } else {
+        nftrace::output::hooks::write_text(&mut out, &table)?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// Installs handlers that turn SIGINT, SIGTERM and SIGHUP into a flag the receive loop polls.
@@ -133,9 +228,19 @@ fn run_events(args: EventsArgs) -> anyhow::Result<()> {
         nflog_group: args.nflog_group,
         copy_range: args.snaplen,
         rcvbuf: args.rcvbuf,
+        ruleset_changes: !args.no_ruleset,
     };
     // The sockets first: a run that cannot listen must not create or truncate the file.
     let mut listener = Listener::open(&config).map_err(with_hint)?;
+    // After the listener, whose ruleset socket queues every change made from now on.
+    let snapshot = if args.no_ruleset {
+        None
+    } else {
+        Some(load_snapshot(true)?)
+    };
+    for warning in snapshot.iter().flat_map(Snapshot::warnings) {
+        eprintln!("nftrace: warning: {warning}");
+    }
     let raw = match &args.save_raw {
         Some(path) => Some(BufWriter::new(
             File::create(path).with_context(|| format!("creating {}", path.display()))?,
@@ -163,6 +268,7 @@ fn run_events(args: EventsArgs) -> anyhow::Result<()> {
         printed: 0,
         error: None,
         decode_errors_shown: 0,
+        snapshot,
     };
     let deadline = args.duration.map(|d| Instant::now() + d);
     let result = receive_until_stopped(&mut listener, &mut printer, &stop, deadline);
@@ -193,6 +299,9 @@ fn receive_until_stopped(
             None => TICK,
         };
         listener.poll(timeout, printer).map_err(with_hint)?;
+        if let Some(snapshot) = printer.snapshot.as_mut() {
+            snapshot.tick();
+        }
         let flushed = match printer.error.take() {
             Some(err) => Err(err),
             None => printer.writer.flush(),
@@ -215,6 +324,7 @@ struct Printer {
     printed: u64,
     error: Option<io::Error>,
     decode_errors_shown: u32,
+    snapshot: Option<Snapshot>,
 }
 
 impl Printer {
@@ -240,8 +350,31 @@ impl Handler for Printer {
             return;
         }
         self.printed += 1;
-        if let Err(err) = self.writer.write_event(received, event) {
+        let step = match (self.snapshot.as_mut(), event) {
+            (Some(snapshot), Event::Trace(trace)) => snapshot.describe_trace(trace),
+            (Some(snapshot), Event::Nflog(record)) => snapshot.describe_legacy(
+                record.family,
+                record.trace_step().as_ref(),
+                record.indev,
+                record.outdev,
+            ),
+            _ => StepInfo::default(),
+        };
+        if let Err(err) = self.writer.write_event(received, event, &step) {
             self.error = Some(err);
+        }
+    }
+
+    fn ruleset_change(&mut self, datagram: &[u8]) {
+        if let Some(snapshot) = self.snapshot.as_mut() {
+            snapshot.apply_changes(datagram);
+        }
+    }
+
+    fn ruleset_changes_lost(&mut self) {
+        if let Some(snapshot) = self.snapshot.as_mut() {
+            eprintln!("nftrace: warning: ruleset changes were lost; reading the ruleset again");
+            snapshot.resync();
         }
     }
 
@@ -253,6 +386,7 @@ impl Handler for Printer {
             let source = match source {
                 Source::NfTables => "an nf_tables trace message",
                 Source::Nflog => "an nfnetlink_log message",
+                Source::Ruleset => "an nf_tables ruleset change",
             };
             eprintln!("nftrace: warning: could not decode {source}: {error}");
         }

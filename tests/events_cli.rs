@@ -23,7 +23,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::Value;
 
-use nftrace::wire::{decode_datagram, messages, Event, TraceType};
+use nftrace::wire::{Event, TraceType};
 
 use common::*;
 
@@ -420,15 +420,33 @@ fn text_mode_prints_one_line_per_event_like_json_mode() {
         lines.len()
     );
     for (line, event) in lines.iter().zip(&json.json) {
-        let (table, chain, kind) = step_of(event);
+        let (table, chain, _kind) = step_of(event);
+        let resolved = &event["resolved"];
+        let step = match resolved["kind"].as_str() {
+            Some("rule") => {
+                let mut step = format!(
+                    "rule {} (handle {})",
+                    resolved["rule_number"].as_u64().unwrap_or(0),
+                    event["handle"].as_u64().unwrap_or(0)
+                );
+                if let Some(text) = resolved["rule"].as_str() {
+                    step.push_str(&format!(" '{text}'"));
+                }
+                step
+            }
+            Some("unknown") => format!(
+                "rule handle {} (not in ruleset)",
+                event["handle"].as_u64().unwrap_or(0)
+            ),
+            Some("return") => "end of chain".to_owned(),
+            Some("policy") => "policy".to_owned(),
+            other => panic!("unexpected resolution {other:?} in {event}"),
+        };
         let mut expected = format!(
-            "nft   id {} {} {table} {chain} {kind}",
+            "nft   id {} {} {table} {chain} {step}",
             event["id"].as_str().unwrap_or("?"),
             event["family"].as_str().unwrap_or("?")
         );
-        if let Some(handle) = event["handle"].as_u64() {
-            expected.push_str(&format!(" handle {handle}"));
-        }
         if let Some(verdict) = event["verdict"]["kind"].as_str() {
             expected.push_str(&format!(" verdict {verdict}"));
         }
@@ -450,25 +468,11 @@ fn text_mode_prints_one_line_per_event_like_json_mode() {
     assert_eq!(snapshot(&ns), before, "nftrace changed the firewall state");
 }
 
-/// Every trace event of a capture file: datagrams one after the other; a datagram may end
-/// with NLMSG_DONE, after which `decode_datagram` stops, so go on past it.
+/// Every event of a capture file (the library walks past each datagram's NLMSG_DONE).
 fn decode_capture(capture: &[u8]) -> Vec<Event<'_>> {
-    let mut events = Vec::new();
-    let mut rest = capture;
-    while !rest.is_empty() {
-        let mut consumed = 0;
-        for message in messages(rest) {
-            let message = message.unwrap_or_else(|err| panic!("framing the capture: {err}"));
-            consumed = message.offset + (message.header.len as usize).next_multiple_of(4);
-        }
-        let datagram = &rest[..consumed.min(rest.len())];
-        for event in decode_datagram(datagram) {
-            events.push(event.unwrap_or_else(|err| panic!("decoding the capture: {err}")));
-        }
-        assert!(consumed > 0, "no progress in the capture");
-        rest = &rest[consumed.min(rest.len())..];
-    }
-    events
+    nftrace::wire::decode_capture(capture)
+        .map(|event| event.unwrap_or_else(|err| panic!("decoding the capture: {err}")))
+        .collect()
 }
 
 /// `--save-raw FILE`: the file holds the datagrams, and decoding it gives the events that

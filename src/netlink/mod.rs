@@ -3,6 +3,9 @@
 //!
 //! - [`TraceSocket`]: nf_tables trace events (`NFNLGRP_NFTRACE`).
 //! - [`NflogSocket`]: one nfnetlink_log group (group 0 carries iptables-legacy `TRACE`).
+//! - [`NftMonitor`]: nf_tables ruleset changes (`NFNLGRP_NFTABLES`).
+//! - [`dump_nftables`]: a consistent dump of the nf_tables ruleset (raw replies, on a socket
+//!   of its own), retried while the ruleset changes.
 //! - [`RecvBatch`]: preallocated slots filled by one `recvmmsg(2)`; datagrams are handed
 //!   out as borrowed bytes for the wire decoder.
 //! - [`poll_readable`]: wait on both sockets with a timeout.
@@ -42,7 +45,9 @@
 
 mod ack;
 mod batch;
+mod dump;
 mod error;
+mod monitor;
 mod nflog;
 mod poll;
 mod privilege;
@@ -53,9 +58,14 @@ mod socket;
 mod sys_io;
 mod trace;
 
+// The legacy x_tables reader (`ruleset::iptables`) makes its `getsockopt` calls through here.
+pub(crate) use sys_io::{get_option_bytes, open_raw_ip_socket};
+
 pub use batch::{Datagrams, RecvBatch, SocketStats};
+pub use dump::{dump_nftables, DumpConfig, DumpError, DumpKind, NftDumpReplies};
 pub use error::{NetlinkError, Operation};
+pub use monitor::{NftMonitor, NftMonitorConfig};
 pub use nflog::{ConntrackInfo, NflogConfig, NflogSocket};
-pub use poll::poll_readable;
+pub use poll::{poll_readable, poll_readable_into};
 pub use rcvbuf::{RecvBufferSize, DEFAULT_RCVBUF_BYTES};
 pub use trace::{TraceSocket, TraceSocketConfig};

@@ -32,6 +32,17 @@ pub fn poll_readable<const N: usize>(
         .map_err(|e| NetlinkError::from_io(Operation::Poll, e))
 }
 
+/// Like [`poll_readable`], for a number of descriptors known only at run time (at most
+/// eight): sets `ready[i]` when `fds[i]` is readable.
+pub fn poll_readable_into(
+    fds: &[BorrowedFd<'_>],
+    ready: &mut [bool],
+    timeout: Option<Duration>,
+) -> Result<(), NetlinkError> {
+    sys_io::poll_readable_slice(fds, ready, timeout_millis(timeout))
+        .map_err(|e| NetlinkError::from_io(Operation::Poll, e))
+}
+
 /// `poll`'s timeout argument: milliseconds rounded up (so a short timeout never becomes a
 /// busy loop of zero-length waits), clamped to `c_int`, and -1 for "forever".
 fn timeout_millis(timeout: Option<Duration>) -> libc::c_int {

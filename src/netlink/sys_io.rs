@@ -196,3 +196,99 @@ pub(crate) fn poll_readable<const N: usize>(
     }
     Ok(pollfds.map(|p| p.revents & (libc::POLLIN | libc::POLLERR | libc::POLLHUP) != 0))
 }
+
+/// The most descriptors [`poll_readable_slice`] waits on at once.
+pub(crate) const MAX_POLL_FDS: usize = 8;
+
+/// `poll(fds, POLLIN, timeout_ms)` over up to [`MAX_POLL_FDS`] descriptors given as a slice;
+/// sets `ready[i]` for each readable `fds[i]`. `EINTR` leaves every flag false.
+pub(crate) fn poll_readable_slice(
+    fds: &[BorrowedFd<'_>],
+    ready: &mut [bool],
+    timeout_ms: libc::c_int,
+) -> io::Result<()> {
+    if fds.len() > MAX_POLL_FDS || ready.len() < fds.len() {
+        return Err(io::Error::from(io::ErrorKind::InvalidInput));
+    }
+    let unused = libc::pollfd {
+        fd: -1,
+        events: 0,
+        revents: 0,
+    };
+    let mut pollfds = [unused; MAX_POLL_FDS];
+    for (slot, fd) in pollfds.iter_mut().zip(fds) {
+        slot.fd = fd.as_raw_fd();
+        slot.events = libc::POLLIN;
+    }
+    let nfds = libc::nfds_t::try_from(fds.len())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `pollfds` is a live array of MAX_POLL_FDS initialised `pollfd`s and `nfds` is
+    // at most that; the kernel reads `fd`/`events` and writes `revents` of the first `nfds`.
+    let rc = unsafe { libc::poll(pollfds.as_mut_ptr(), nfds, timeout_ms) };
+    ready.iter_mut().for_each(|flag| *flag = false);
+    if rc < 0 {
+        let err = io::Error::last_os_error();
+        return match err.raw_os_error() {
+            Some(libc::EINTR) => Ok(()),
+            _ => Err(err),
+        };
+    }
+    for (flag, p) in ready.iter_mut().zip(&pollfds[..fds.len()]) {
+        *flag = p.revents & (libc::POLLIN | libc::POLLERR | libc::POLLHUP) != 0;
+    }
+    Ok(())
+}
+
+/// `socket(domain, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW)`: the handle of the legacy
+/// x_tables `getsockopt` calls (`IPT_SO_GET_*` on `AF_INET`, `IP6T_SO_GET_*` on `AF_INET6`).
+/// It is never used to send or receive. Needs `CAP_NET_RAW` (`EPERM` otherwise).
+pub(crate) fn open_raw_ip_socket(domain: libc::c_int) -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: `socket(2)` takes plain integers and touches no memory of ours.
+    let fd = unsafe {
+        libc::socket(
+            domain,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            libc::IPPROTO_RAW,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just returned by a successful `socket(2)`: it is open and nothing else
+    // owns it, so the `OwnedFd` becomes its only owner and closes it exactly once.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+/// `getsockopt(fd, level, name, buf, &len)` with `len = buf.len()`, for the options whose
+/// buffer is both argument and result (`IPT_SO_GET_INFO` takes the table name in it,
+/// `IPT_SO_GET_ENTRIES` the name and size, and both overwrite it). Returns the length the
+/// kernel reported, never more than `buf.len()`.
+pub(crate) fn get_option_bytes(
+    fd: BorrowedFd<'_>,
+    level: libc::c_int,
+    name: libc::c_int,
+    buf: &mut [u8],
+) -> io::Result<usize> {
+    let mut len = libc::socklen_t::try_from(buf.len())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `fd` is open (BorrowedFd); `buf` is an exclusively borrowed, initialised byte
+    // buffer of exactly `len` bytes, and `len` is a live local. The kernel reads at most `len`
+    // bytes from `buf` and writes at most `len` bytes back (it copies no more than the length
+    // it is given; x_tables even refuses any other length with EINVAL). Bytes have no
+    // invalid values, so whatever it writes leaves `buf` valid.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            buf.as_mut_ptr().cast::<libc::c_void>(),
+            &mut len,
+        )
+    };
+    if rc == 0 {
+        Ok(usize::try_from(len).unwrap_or(0).min(buf.len()))
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

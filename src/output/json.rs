@@ -10,6 +10,10 @@ use super::clock::UtcTime;
 use super::names::{self, CT_STATES, CT_STATUS};
 use super::EventWriter;
 use crate::packet::PacketSummary;
+use crate::ruleset::iptables::LegacyResolution;
+use crate::ruleset::model::TextSource;
+use crate::ruleset::resolve::NftStep;
+use crate::ruleset::snapshot::StepInfo;
 use crate::wire::{
     CtDirection, Event, LogPrefix, NflogPacket, StepKind, TraceEvent, TraceType, Verdict,
 };
@@ -31,14 +35,19 @@ impl<W: Write> JsonWriter<W> {
 }
 
 impl<W: Write> EventWriter for JsonWriter<W> {
-    fn write_event(&mut self, received: SystemTime, event: &Event<'_>) -> io::Result<()> {
+    fn write_event(
+        &mut self,
+        received: SystemTime,
+        event: &Event<'_>,
+        step: &StepInfo<'_>,
+    ) -> io::Result<()> {
         let time = UtcTime::from_system(received).to_string();
         match event {
             Event::Trace(trace) => {
-                serde_json::to_writer(&mut self.out, &TraceJson::new(&time, trace))?
+                serde_json::to_writer(&mut self.out, &TraceJson::new(&time, trace, step))?
             }
             Event::Nflog(record) => {
-                serde_json::to_writer(&mut self.out, &NflogJson::new(&time, record))?
+                serde_json::to_writer(&mut self.out, &NflogJson::new(&time, record, step))?
             }
             Event::Error(_) | Event::Done(_) | Event::Other(_) => return Ok(()),
         }
@@ -65,6 +74,9 @@ struct TraceJson<'a> {
     trace_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     handle: Option<u64>,
+    /// What the ruleset snapshot says the step was (absent without a snapshot).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved: Option<ResolvedJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     verdict: Option<VerdictJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,9 +84,13 @@ struct TraceJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     iif: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    iifname: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     iif_type: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     oif: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oifname: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     oif_type: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,7 +110,7 @@ struct TraceJson<'a> {
 }
 
 impl<'a> TraceJson<'a> {
-    fn new(time: &'a str, t: &TraceEvent<'a>) -> Self {
+    fn new(time: &'a str, t: &TraceEvent<'a>, step: &StepInfo<'a>) -> Self {
         let ct =
             (t.ct_id.is_some() || t.ct_state.is_some() || t.ct_status.is_some()).then(|| CtJson {
                 id: t.ct_id_u32(),
@@ -121,11 +137,14 @@ impl<'a> TraceJson<'a> {
                 TraceType::Other(_) => "unknown",
             },
             handle: t.rule_handle,
+            resolved: step.nft.map(ResolvedJson::from_nft),
             verdict: t.verdict.map(VerdictJson),
             policy: t.policy.map(VerdictJson),
             iif: t.iif,
+            iifname: step.iif,
             iif_type: t.iif_type,
             oif: t.oif,
+            oifname: step.oif,
             oif_type: t.oif_type,
             mark: t.mark,
             ct,
@@ -153,6 +172,9 @@ struct NflogJson<'a> {
     /// The iptables-legacy TRACE step, when the prefix is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     trace: Option<StepJson<'a>>,
+    /// What the ruleset snapshot says the step was (absent without a snapshot).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved: Option<ResolvedJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     kernel_time: Option<String>,
     hw_protocol: u16,
@@ -161,7 +183,11 @@ struct NflogJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     indev: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    indev_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     outdev: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outdev_name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     physindev: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -191,7 +217,7 @@ struct NflogJson<'a> {
 }
 
 impl<'a> NflogJson<'a> {
-    fn new(time: &'a str, r: &NflogPacket<'a>) -> Self {
+    fn new(time: &'a str, r: &NflogPacket<'a>, step: &StepInfo<'a>) -> Self {
         let (prefix, trace) = match r.log_prefix() {
             Some(LogPrefix::Trace(step)) => (
                 None,
@@ -220,13 +246,16 @@ impl<'a> NflogJson<'a> {
             hook: Hook(r.hook),
             prefix,
             trace,
+            resolved: step.legacy.map(ResolvedJson::from_legacy),
             kernel_time: r.timestamp.map(|ts| {
                 UtcTime::from_unix(ts.sec, u32::try_from(ts.usec).unwrap_or(0)).to_string()
             }),
             hw_protocol: r.hw_protocol,
             mark: r.mark,
             indev: r.indev,
+            indev_name: step.iif,
             outdev: r.outdev,
+            outdev_name: step.oif,
             physindev: r.physindev,
             physoutdev: r.physoutdev,
             hwaddr: r.hwaddr.map(|hw| {
@@ -248,6 +277,98 @@ impl<'a> NflogJson<'a> {
                 .payload
                 .and_then(|p| PacketSummary::from_payload(r.family, p)),
             unknown_attributes: r.unknown_attributes,
+        }
+    }
+}
+
+/// What a step was, in the ruleset snapshot.
+#[derive(Serialize, Default)]
+struct ResolvedJson<'a> {
+    /// `rule`, `policy`, `return` (a chain's end), or `unknown` (not in the ruleset).
+    kind: &'static str,
+    /// The rule's 1-based position in its chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_number: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<TextSource>,
+    /// The rule was deleted after the packet went through it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    deleted: bool,
+    /// The kernel labelled this explicit rule `policy` or `return`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    relabelled: bool,
+    /// A legacy built-in chain's policy verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<&'static str>,
+    /// Why the step is not in the ruleset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+impl<'a> ResolvedJson<'a> {
+    fn from_nft(step: NftStep<'a>) -> Self {
+        match step {
+            NftStep::Rule {
+                number,
+                text,
+                deleted,
+                ..
+            } => ResolvedJson {
+                kind: "rule",
+                rule_number: Some(number),
+                rule: text.map(|t| t.text.as_str()),
+                source: text.map(|t| t.source),
+                deleted,
+                ..Default::default()
+            },
+            NftStep::UnknownRule { .. } => ResolvedJson {
+                kind: "unknown",
+                reason: Some("not in ruleset".to_owned()),
+                ..Default::default()
+            },
+            NftStep::ChainEnd => ResolvedJson {
+                kind: "return",
+                ..Default::default()
+            },
+            NftStep::Policy => ResolvedJson {
+                kind: "policy",
+                ..Default::default()
+            },
+        }
+    }
+
+    fn from_legacy(resolution: LegacyResolution<'a>) -> Self {
+        match resolution {
+            LegacyResolution::Rule {
+                rule, relabelled, ..
+            } => ResolvedJson {
+                kind: "rule",
+                rule_number: Some(rule.number),
+                rule: rule.text.as_ref().map(|t| t.text.as_str()),
+                source: rule.text.as_ref().map(|t| t.source),
+                relabelled,
+                ..Default::default()
+            },
+            LegacyResolution::Policy { verdict, .. } => ResolvedJson {
+                kind: "policy",
+                policy: Some(match verdict {
+                    0 => "drop",
+                    1 => "accept",
+                    _ => "unknown",
+                }),
+                ..Default::default()
+            },
+            LegacyResolution::Return { .. } => ResolvedJson {
+                kind: "return",
+                ..Default::default()
+            },
+            LegacyResolution::Unresolved(why) => ResolvedJson {
+                kind: "unknown",
+                reason: Some(why.to_string()),
+                ..Default::default()
+            },
         }
     }
 }
@@ -358,7 +479,9 @@ mod tests {
     fn render(message: &[u8]) -> Value {
         let mut writer = JsonWriter::new(Vec::new());
         let event = decode_datagram(message).next().unwrap().unwrap();
-        writer.write_event(UNIX_EPOCH, &event).unwrap();
+        writer
+            .write_event(UNIX_EPOCH, &event, &StepInfo::default())
+            .unwrap();
         let text = String::from_utf8(writer.into_inner()).unwrap();
         assert!(
             text.ends_with('\n') && text.matches('\n').count() == 1,

@@ -2,20 +2,29 @@
 //! and `packet`; this module only decides how they look.
 
 pub mod clock;
+pub mod hooks;
 pub mod json;
 pub mod names;
 pub mod packet;
+pub mod ruleset;
 pub mod text;
 
 use std::io;
 use std::time::SystemTime;
 
+use crate::ruleset::snapshot::StepInfo;
 use crate::wire::Event;
 
 /// Something that prints events. Acknowledgements and other non-trace messages are skipped.
 pub trait EventWriter {
-    /// Prints one event; `received` is when its datagram arrived.
-    fn write_event(&mut self, received: SystemTime, event: &Event<'_>) -> io::Result<()>;
+    /// Prints one event; `received` is when its datagram arrived, `step` what the ruleset
+    /// snapshot says about it (empty without a snapshot).
+    fn write_event(
+        &mut self,
+        received: SystemTime,
+        event: &Event<'_>,
+        step: &StepInfo<'_>,
+    ) -> io::Result<()>;
     /// Pushes buffered output out (called once per received batch).
     fn flush(&mut self) -> io::Result<()>;
 }

@@ -15,6 +15,10 @@ use super::names::{self, CT_STATES, CT_STATUS};
 use super::packet::PacketText;
 use super::EventWriter;
 use crate::packet::PacketSummary;
+use crate::ruleset::iptables::LegacyResolution;
+use crate::ruleset::model::RuleText;
+use crate::ruleset::resolve::NftStep;
+use crate::ruleset::snapshot::StepInfo;
 use crate::wire::{CtDirection, Event, LogPrefix, NflogPacket, TraceEvent, TraceType, Verdict};
 
 /// Writes events as text lines to `W` (buffer it: lines are written piecewise).
@@ -34,10 +38,15 @@ impl<W: Write> TextWriter<W> {
 }
 
 impl<W: Write> EventWriter for TextWriter<W> {
-    fn write_event(&mut self, received: SystemTime, event: &Event<'_>) -> io::Result<()> {
+    fn write_event(
+        &mut self,
+        received: SystemTime,
+        event: &Event<'_>,
+        step: &StepInfo<'_>,
+    ) -> io::Result<()> {
         match event {
-            Event::Trace(trace) => write_trace(&mut self.out, received, trace),
-            Event::Nflog(record) => write_nflog(&mut self.out, received, record),
+            Event::Trace(trace) => write_trace(&mut self.out, received, trace, step),
+            Event::Nflog(record) => write_nflog(&mut self.out, received, record, step),
             Event::Error(_) | Event::Done(_) | Event::Other(_) => Ok(()),
         }
     }
@@ -47,7 +56,12 @@ impl<W: Write> EventWriter for TextWriter<W> {
     }
 }
 
-fn write_trace(out: &mut impl Write, received: SystemTime, t: &TraceEvent<'_>) -> io::Result<()> {
+fn write_trace(
+    out: &mut impl Write,
+    received: SystemTime,
+    t: &TraceEvent<'_>,
+    step: &StepInfo<'_>,
+) -> io::Result<()> {
     write!(
         out,
         "{} nft   id {} {} {} {} ",
@@ -57,14 +71,37 @@ fn write_trace(out: &mut impl Write, received: SystemTime, t: &TraceEvent<'_>) -
         t.table,
         t.chain
     )?;
-    match t.trace_type {
-        TraceType::Rule => out.write_all(b"rule")?,
-        TraceType::Return => out.write_all(b"return")?,
-        TraceType::Policy => out.write_all(b"policy")?,
-        TraceType::Other(n) => write!(out, "type {n}")?,
+    match (step.nft, t.trace_type) {
+        (
+            Some(NftStep::Rule {
+                number,
+                handle,
+                text,
+                deleted,
+            }),
+            _,
+        ) => {
+            write!(out, "rule {number} (handle {handle}")?;
+            if deleted {
+                out.write_all(b", deleted since")?;
+            }
+            out.write_all(b")")?;
+            write_rule_text(out, text)?;
+        }
+        (Some(NftStep::UnknownRule { handle }), _) => {
+            write!(out, "rule handle {handle} (not in ruleset)")?;
+        }
+        (Some(NftStep::ChainEnd), _) => out.write_all(b"end of chain")?,
+        (Some(NftStep::Policy) | None, TraceType::Policy) => out.write_all(b"policy")?,
+        (None, TraceType::Rule) => out.write_all(b"rule")?,
+        (None, TraceType::Return) => out.write_all(b"return")?,
+        (_, TraceType::Other(n)) => write!(out, "type {n}")?,
+        (Some(NftStep::Policy), _) => out.write_all(b"policy")?,
     }
-    if let Some(handle) = t.rule_handle {
-        write!(out, " handle {handle}")?;
+    if step.nft.is_none() {
+        if let Some(handle) = t.rule_handle {
+            write!(out, " handle {handle}")?;
+        }
     }
     if let Some(verdict) = &t.verdict {
         out.write_all(b" verdict ")?;
@@ -74,12 +111,8 @@ fn write_trace(out: &mut impl Write, received: SystemTime, t: &TraceEvent<'_>) -
         out.write_all(b" ")?;
         write_verdict(out, policy)?;
     }
-    if let Some(iif) = t.iif {
-        write!(out, " iif {iif}")?;
-    }
-    if let Some(oif) = t.oif {
-        write!(out, " oif {oif}")?;
-    }
+    write_interface(out, "iif", t.iif, step.iif)?;
+    write_interface(out, "oif", t.oif, step.oif)?;
     if let Some(mark) = t.mark {
         write!(out, " mark {mark:#x}")?;
     }
@@ -107,21 +140,77 @@ fn write_trace(out: &mut impl Write, received: SystemTime, t: &TraceEvent<'_>) -
     out.write_all(b"\n")
 }
 
-fn write_nflog(out: &mut impl Write, received: SystemTime, r: &NflogPacket<'_>) -> io::Result<()> {
+/// ` 'text'` after a rule, or nothing when the snapshot has no text for it.
+fn write_rule_text(out: &mut impl Write, text: Option<&RuleText>) -> io::Result<()> {
+    match text {
+        Some(text) => write!(out, " '{}'", text.text),
+        None => Ok(()),
+    }
+}
+
+/// ` iif lo` with the name when known, else the index.
+fn write_interface(
+    out: &mut impl Write,
+    label: &str,
+    index: Option<u32>,
+    name: Option<&str>,
+) -> io::Result<()> {
+    match (index, name) {
+        (Some(_), Some(name)) => write!(out, " {label} {name}"),
+        (Some(index), None) => write!(out, " {label} {index}"),
+        (None, _) => Ok(()),
+    }
+}
+
+/// What the snapshot says of a legacy step, after the kernel's `table:chain:kind:N`.
+fn write_legacy_resolution(
+    out: &mut impl Write,
+    resolution: &LegacyResolution<'_>,
+) -> io::Result<()> {
+    match resolution {
+        LegacyResolution::Rule {
+            rule, relabelled, ..
+        } => {
+            if *relabelled {
+                write!(out, " = rule {}", rule.number)?;
+            }
+            write_rule_text(out, rule.text.as_ref())
+        }
+        LegacyResolution::Policy { verdict, .. } => match verdict {
+            0 => out.write_all(b" (policy DROP)"),
+            1 => out.write_all(b" (policy ACCEPT)"),
+            other => write!(out, " (policy {other})"),
+        },
+        LegacyResolution::Return { .. } => out.write_all(b" (end of chain: return)"),
+        LegacyResolution::Unresolved(why) => write!(out, " ({why})"),
+    }
+}
+
+fn write_nflog(
+    out: &mut impl Write,
+    received: SystemTime,
+    r: &NflogPacket<'_>,
+    step: &StepInfo<'_>,
+) -> io::Result<()> {
     let time = match r.timestamp {
         Some(ts) => UtcTime::from_unix(ts.sec, u32::try_from(ts.usec).unwrap_or(0)),
         None => UtcTime::from_system(received),
     };
     write!(out, "{} nflog {:<3} ", time.clock(), FamilyName(r.family))?;
     match r.log_prefix() {
-        Some(LogPrefix::Trace(step)) => write!(
-            out,
-            "{}:{}:{}:{}",
-            step.table,
-            step.chain,
-            step.kind.as_str(),
-            step.number
-        )?,
+        Some(LogPrefix::Trace(trace)) => {
+            write!(
+                out,
+                "{}:{}:{}:{}",
+                trace.table,
+                trace.chain,
+                trace.kind.as_str(),
+                trace.number
+            )?;
+            if let Some(resolution) = &step.legacy {
+                write_legacy_resolution(out, resolution)?;
+            }
+        }
         Some(LogPrefix::Other(text)) => write!(out, "prefix {:?}", text.trim_end())?,
         Some(LogPrefix::Raw(bytes)) => write!(out, "prefix of {} non-UTF-8 bytes", bytes.len())?,
         None => out.write_all(b"no prefix")?,
@@ -130,16 +219,10 @@ fn write_nflog(out: &mut impl Write, received: SystemTime, r: &NflogPacket<'_>) 
         Some(hook) => write!(out, " hook {hook}")?,
         None => write!(out, " hook {}", r.hook)?,
     }
-    for (label, ifindex) in [
-        ("in", r.indev),
-        ("out", r.outdev),
-        ("physin", r.physindev),
-        ("physout", r.physoutdev),
-    ] {
-        if let Some(ifindex) = ifindex {
-            write!(out, " {label} {ifindex}")?;
-        }
-    }
+    write_interface(out, "in", r.indev, step.iif)?;
+    write_interface(out, "out", r.outdev, step.oif)?;
+    write_interface(out, "physin", r.physindev, None)?;
+    write_interface(out, "physout", r.physoutdev, None)?;
     if let Some(mark) = r.mark {
         write!(out, " mark {mark:#x}")?;
     }
@@ -221,7 +304,9 @@ mod tests {
         let mut writer = TextWriter::new(Vec::new());
         let at = UNIX_EPOCH + Duration::from_micros(1_795_544_759_000_042);
         for event in decode_datagram_all(capture) {
-            writer.write_event(at, &event).unwrap();
+            writer
+                .write_event(at, &event, &StepInfo::default())
+                .unwrap();
         }
         String::from_utf8(writer.into_inner())
             .unwrap()

@@ -7,6 +7,8 @@
 //! - [`Attrs`] walks attributes; [`Attr`] reads one with an exact length check.
 //! - [`TraceEvent`] is an nf_tables trace event, [`NflogPacket`] an nfnetlink_log record,
 //!   [`TraceStep`] the iptables-legacy `TRACE: table:chain:type:N ` prefix.
+//! - [`HookMessage`] is one entry of the kernel's hook dump (nfnetlink_hook), [`LinkMessage`]
+//!   an rtnetlink `RTM_NEWLINK`/`RTM_DELLINK` (interface index and name).
 //!
 //! The contract, after smoltcp's `wire`: decoding never panics, whatever the bytes; nothing
 //! is allocated (every type here is `Copy` and borrows the datagram); every failure is a
@@ -19,9 +21,12 @@ mod attr;
 mod capture;
 mod error;
 mod event;
+mod hook;
 mod nflog;
 mod nlmsg;
 mod prefix;
+mod rtnetlink;
+mod ruleset;
 mod trace;
 mod verdict;
 
@@ -29,9 +34,18 @@ pub use attr::{Attr, AttrSpace, Attrs};
 pub use capture::{decode_capture, CaptureEvents};
 pub use error::DecodeError;
 pub use event::{decode_datagram, Event, Events};
+pub use hook::{HookChainDesc, HookMessage, HookOwner, HOOK_MSG_TYPE};
 pub use nflog::{HwAddr, NflogPacket, NflogTimestamp, NflogVlan, NFLOG_PACKET_MSG_TYPE};
 pub use nlmsg::{messages, Message, Messages, NfGenMsg, NlmsgError, NlmsgHeader};
 pub use prefix::{LogPrefix, StepKind, TraceStep};
+pub use rtnetlink::{
+    IfInfoMsg, LinkChange, LinkMessage, IFINFOMSG_LEN, IFLA_EXT_MASK, IFLA_IFNAME, RTM_DELLINK,
+    RTM_GETLINK, RTM_NEWLINK, RTNLGRP_LINK,
+};
+pub use ruleset::{
+    nftables_msg_type, rule_comment, ChainHook, ChainInfo, DeviceNames, ExprIter, GenInfo,
+    RuleExpr, RuleExprs, RuleInfo, RulesetBody, RulesetMessage, SetInfo, TableInfo,
+};
 pub use trace::{CtDirection, TraceEvent, TraceId, TraceType, TRACE_MSG_TYPE};
 pub use verdict::Verdict;
 
