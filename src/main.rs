@@ -233,12 +233,12 @@ fn run_events(args: EventsArgs) -> anyhow::Result<()> {
     // The sockets first: a run that cannot listen must not create or truncate the file.
     let mut listener = Listener::open(&config).map_err(with_hint)?;
     // After the listener, whose ruleset socket queues every change made from now on.
-    let snapshot = if args.no_ruleset {
+    let mut snapshot = if args.no_ruleset {
         None
     } else {
         Some(load_snapshot(true)?)
     };
-    for warning in snapshot.iter().flat_map(Snapshot::warnings) {
+    for warning in snapshot.iter_mut().flat_map(Snapshot::take_warnings) {
         eprintln!("nftrace: warning: {warning}");
     }
     let raw = match &args.save_raw {
@@ -301,6 +301,9 @@ fn receive_until_stopped(
         listener.poll(timeout, printer).map_err(with_hint)?;
         if let Some(snapshot) = printer.snapshot.as_mut() {
             snapshot.tick();
+            for warning in snapshot.take_warnings() {
+                eprintln!("nftrace: warning: {warning}");
+            }
         }
         let flushed = match printer.error.take() {
             Some(err) => Err(err),

@@ -3,9 +3,10 @@
 use std::fmt;
 use std::io;
 
-use super::dump::DumpError;
 use super::model::{family_label, hook_name};
+use crate::netlink::DumpSocketError;
 use crate::ruleset::interfaces::InterfacesError;
+use crate::ruleset::nft::NftRulesetError;
 use crate::wire::DecodeError;
 
 /// Which hook list a request was for: family, hook and (netdev) device.
@@ -53,7 +54,7 @@ pub enum HookError {
     /// A system call on a netlink socket failed.
     #[error("{what}: {op}: {source}")]
     Io {
-        /// Which dump (`"the hook dump"`, `"the nf_tables chain dump"`).
+        /// Which dump (`"the hook dump"`).
         what: &'static str,
         /// What was being done.
         op: &'static str,
@@ -73,7 +74,14 @@ pub enum HookError {
         /// The kernel's extended-ack message.
         message: Option<String>,
     },
-    /// The kernel refused another dump (the nf_tables chains or tables).
+    /// The nf_tables ruleset, read for its base chains, could not be dumped.
+    #[error("dumping the nf_tables ruleset for its base chains: {source}")]
+    Ruleset {
+        /// What failed.
+        #[source]
+        source: NftRulesetError,
+    },
+    /// The kernel refused another dump.
     #[error("the kernel refused {what}: {}{}",
         io::Error::from_raw_os_error(*errno),
         message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default())]
@@ -145,6 +153,7 @@ impl HookError {
             HookError::Io { source, .. } | HookError::ReadProc { source, .. } => {
                 source.raw_os_error().is_some_and(denied)
             }
+            HookError::Ruleset { source } => source.is_permission_denied(),
             HookError::NoSource { kernel, derived } => {
                 kernel.is_permission_denied() || derived.is_permission_denied()
             }
@@ -153,15 +162,15 @@ impl HookError {
     }
 
     /// Maps an error of a dump other than a hook list's.
-    pub(crate) fn from_dump(what: &'static str, error: DumpError) -> Self {
+    pub(crate) fn from_dump(what: &'static str, error: DumpSocketError) -> Self {
         match error {
-            DumpError::Io { op, source } => HookError::Io { what, op, source },
-            DumpError::Refused { errno, message } => HookError::DumpRefused {
+            DumpSocketError::Io { op, source } => HookError::Io { what, op, source },
+            DumpSocketError::Refused { errno, message } => HookError::DumpRefused {
                 what,
                 errno,
                 message,
             },
-            DumpError::Decode(source) => HookError::Decode {
+            DumpSocketError::Decode(source) => HookError::Decode {
                 what: what.to_owned(),
                 source,
             },

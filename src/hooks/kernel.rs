@@ -7,14 +7,13 @@ use nftrace_sys::netfilter::{
     NFPROTO_ARP, NFPROTO_BRIDGE, NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_NETDEV, NF_ARP_NUMHOOKS,
     NF_INET_NUMHOOKS, NF_INET_PRE_ROUTING, NF_NETDEV_EGRESS, NF_NETDEV_INGRESS,
 };
-use nftrace_sys::netlink::{NLM_F_DUMP, NLM_F_REQUEST};
-use nftrace_sys::nfnetlink::NFNETLINK_V0;
+use nftrace_sys::netlink::NLM_F_DUMP;
 use nftrace_sys::nfnetlink_hook::{NFNLA_HOOK_DEV, NFNLA_HOOK_HOOKNUM};
 
 use super::classify::classify;
-use super::dump::{finish_request, push_attr, request_header, DumpError, DumpSocket};
 use super::error::{HookError, HookPoint};
 use super::model::{hook_name, HookEntry, HookList, HookSource, HookTable};
+use crate::netlink::{DumpSocket, DumpSocketError, NfnlRequest};
 use crate::ruleset::interfaces::{Interfaces, InterfacesConfig};
 use crate::wire::{HookMessage, HOOK_MSG_TYPE};
 
@@ -145,16 +144,16 @@ fn dump_list(socket: &mut DumpSocket, point: &HookPoint) -> Result<Option<HookLi
                 Ok(())
             })
             .map_err(|e| match e {
-                DumpError::Refused { errno, message } => HookError::Refused {
+                DumpSocketError::Refused { errno, message } => HookError::Refused {
                     point: point.clone(),
                     errno,
                     message,
                 },
-                DumpError::Decode(source) => HookError::Decode {
+                DumpSocketError::Decode(source) => HookError::Decode {
                     what: format!("the hook dump of {point}"),
                     source,
                 },
-                DumpError::Io { op, source } => HookError::Io {
+                DumpSocketError::Io { op, source } => HookError::Io {
                     what: "the hook dump",
                     op,
                     source,
@@ -183,15 +182,13 @@ fn dump_list(socket: &mut DumpSocket, point: &HookPoint) -> Result<Option<HookLi
 /// `NFNL_MSG_HOOK_GET` with `NLM_F_DUMP`: `nfgenmsg` of the family, `NFNLA_HOOK_HOOKNUM`
 /// (be32) and, for netdev, `NFNLA_HOOK_DEV` (string).
 fn hook_request(seq: u32, point: &HookPoint) -> Vec<u8> {
-    let mut request = request_header(HOOK_MSG_TYPE, NLM_F_REQUEST | NLM_F_DUMP, seq);
-    request.extend_from_slice(&[point.family, NFNETLINK_V0, 0, 0]);
-    push_attr(&mut request, NFNLA_HOOK_HOOKNUM, &point.hook.to_be_bytes());
-    if let Some(device) = &point.device {
-        let mut name = device.as_bytes().to_vec();
-        name.push(0);
-        push_attr(&mut request, NFNLA_HOOK_DEV, &name);
+    let request = NfnlRequest::new(HOOK_MSG_TYPE, NLM_F_DUMP, seq, point.family, 0)
+        .attr(NFNLA_HOOK_HOOKNUM, point.hook.to_be_bytes());
+    match &point.device {
+        Some(device) => request.attr_str(NFNLA_HOOK_DEV, device),
+        None => request,
     }
-    finish_request(request)
+    .finish()
 }
 
 #[cfg(test)]

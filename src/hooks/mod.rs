@@ -18,17 +18,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod chains;
 pub mod classify;
 mod derive;
-pub(crate) mod dump;
 mod error;
 mod kernel;
 pub mod model;
 mod priority;
 mod snapshot;
 
-use neli::consts::socket::NlFamily;
 use nftrace_sys::netfilter::{NFPROTO_IPV4, NFPROTO_IPV6};
 
 pub use classify::classify_function;
@@ -38,8 +35,6 @@ pub use kernel::dump_kernel;
 pub use model::{HookEntry, HookKind, HookList, HookSource, HookTable, LegacyTool};
 pub use priority::priority_name;
 pub use snapshot::{BaseChain, LegacyTableName, Snapshot};
-
-use dump::DumpSocket;
 
 /// The hook table of the calling thread's network namespace: the kernel's own list when
 /// the kernel can give one, with the nat chains each NAT hook runs filled in from the
@@ -70,12 +65,11 @@ pub fn dump() -> Result<HookTable, HookError> {
 }
 
 /// Reads what [`derive()`] needs from the calling thread's namespace: the nf_tables base
-/// chains (a chain dump over netlink), the legacy tables, conntrack use and SELinux.
+/// chains (from the ruleset dump, [`crate::ruleset::nft::dump`]; dormant tables left out),
+/// the legacy tables, conntrack use and SELinux.
 pub fn read_snapshot() -> Result<Snapshot, HookError> {
-    let mut socket = DumpSocket::open(NlFamily::Netfilter)
-        .map_err(|e| HookError::from_dump("the nf_tables chain dump", e))?;
-    let chains = chains::read_base_chains(&mut socket)?;
-    Snapshot::read_system(chains)
+    let ruleset = crate::ruleset::nft::dump().map_err(|source| HookError::Ruleset { source })?;
+    Snapshot::read_system(BaseChain::from_ruleset(&ruleset))
 }
 
 /// Fills [`HookEntry::nested`] of the kernel's NAT entries: the kernel lists the NAT core,

@@ -43,9 +43,14 @@
 // `sys_io` is the only place in the crate allowed to use `unsafe`.
 #![deny(unsafe_code)]
 
+// Defines `receiving_socket!`, used by the socket modules below: it must come first.
+#[macro_use]
+mod receiving;
+
 mod ack;
 mod batch;
 mod dump;
+mod dump_socket;
 mod error;
 mod monitor;
 mod nflog;
@@ -60,6 +65,10 @@ mod trace;
 
 // The legacy x_tables reader (`ruleset::iptables`) makes its `getsockopt` calls through here.
 pub(crate) use sys_io::{get_option_bytes, open_raw_ip_socket};
+
+// Blocking dumps for the hook table, the interfaces and the set elements.
+pub(crate) use dump_socket::{DumpSocket, DumpSocketError, MAX_DATAGRAM};
+pub(crate) use request::{finish_request, push_attr, request_header, str_attr_fits, NfnlRequest};
 
 pub use batch::{Datagrams, RecvBatch, SocketStats};
 pub use dump::{dump_nftables, DumpConfig, DumpError, DumpKind, NftDumpReplies};

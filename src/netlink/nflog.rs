@@ -6,8 +6,6 @@
 //! This socket does not touch the logger binding (`net.netfilter.nf_log.<pf>` or
 //! `NFULNL_CFG_CMD_PF_BIND`): which logger a family uses is the caller's decision.
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-
 use nftrace_sys::nfnetlink::NFNL_SUBSYS_ULOG;
 use nftrace_sys::nfnetlink_log::{
     NFULA_CFG_CMD, NFULA_CFG_FLAGS, NFULA_CFG_MODE, NFULA_CFG_QTHRESH, NFULNL_CFG_CMD_BIND,
@@ -15,10 +13,9 @@ use nftrace_sys::nfnetlink_log::{
     NFULNL_COPY_PACKET, NFULNL_COPY_RANGE_MAX, NFULNL_MSG_CONFIG,
 };
 
-use super::batch::{RecvBatch, SocketStats};
 use super::error::{NetlinkError, Operation};
 use super::privilege::has_cap_net_admin;
-use super::rcvbuf::{RecvBufferSize, DEFAULT_RCVBUF_BYTES};
+use super::rcvbuf::DEFAULT_RCVBUF_BYTES;
 use super::request::NfnlRequest;
 use super::socket::{acked_request, NfnlSocket};
 
@@ -40,10 +37,10 @@ pub struct NflogConfig {
     /// Bytes of each packet, from the network header on, to copy into the record. The
     /// default, 128, holds an IPv6 or IPv4 header with options plus a TCP header. The kernel
     /// caps it at 65531 ([`NFULNL_COPY_RANGE_MAX`]); 0 means that maximum. A record (the
-    /// copy plus a few hundred bytes of headers and attributes) must fit one [`RecvBatch`]
-    /// slot, or it is dropped and counted as truncated.
+    /// copy plus a few hundred bytes of headers and attributes) must fit one
+    /// [`RecvBatch`](super::RecvBatch) slot, or it is dropped and counted as truncated.
     pub copy_range: u32,
-    /// Receive buffer to ask for, in bytes (see [`RecvBufferSize`]).
+    /// Receive buffer to ask for, in bytes (see [`RecvBufferSize`](super::RecvBufferSize)).
     pub rcvbuf_bytes: usize,
 }
 
@@ -184,12 +181,6 @@ impl NflogSocket {
             .map_err(|errno| NetlinkError::from_errno(op, errno))
     }
 
-    /// Receives the queued datagrams into `batch` without blocking (see [`RecvBatch`]) and
-    /// returns how many there are. Overruns are counted in [`Self::stats`], not returned.
-    pub fn recv(&mut self, batch: &mut RecvBatch) -> Result<usize, NetlinkError> {
-        self.socket.recv(batch)
-    }
-
     /// The bound group.
     pub fn group(&self) -> u16 {
         self.group
@@ -208,22 +199,6 @@ impl NflogSocket {
     /// Shorthand for `conntrack() == ConntrackInfo::Enabled`.
     pub fn conntrack_enabled(&self) -> bool {
         self.conntrack == ConntrackInfo::Enabled
-    }
-
-    /// Counters so far.
-    pub fn stats(&self) -> SocketStats {
-        self.socket.stats()
-    }
-
-    /// The receive buffer asked for and obtained.
-    pub fn rcvbuf(&self) -> RecvBufferSize {
-        self.socket.rcvbuf()
-    }
-
-    /// The netlink port id the kernel assigned to this socket (the `portid` column of
-    /// `/proc/net/netfilter/nfnetlink_log`).
-    pub fn port_id(&self) -> Option<u32> {
-        self.socket.port_id()
     }
 }
 
@@ -254,17 +229,7 @@ impl Drop for NflogSocket {
     }
 }
 
-impl AsFd for NflogSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.socket.as_fd()
-    }
-}
-
-impl AsRawFd for NflogSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.socket.as_raw_fd()
-    }
-}
+receiving_socket!(NflogSocket);
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,7 @@
-//! Encoding of the few nfnetlink requests the socket layer sends: `nlmsghdr`, `nfgenmsg`,
-//! then attributes, each padded to 4 bytes (`NLA_ALIGN`), exactly as libmnl lays them out.
+//! Encoding of the few netlink requests the crate sends: `nlmsghdr`, a family header
+//! (`nfgenmsg` for nfnetlink, built by [`NfnlRequest`]; `ifinfomsg` for rtnetlink, appended
+//! by the caller after [`request_header`]), then attributes, each padded to 4 bytes
+//! (`NLA_ALIGN`), exactly as libmnl lays them out.
 //! Integers in `nlmsghdr`/`nlattr` are host order; nfnetlink payload integers are
 //! big-endian, which the callers choose by passing the bytes.
 
@@ -25,12 +27,7 @@ impl NfnlRequest {
     /// `extra_flags`, sequence number `seq`, and an `nfgenmsg` of `family`, version 0 and
     /// `res_id` (written big-endian, as the kernel reads it with `ntohs`).
     pub(crate) fn new(msg_type: u16, extra_flags: u16, seq: u32, family: u8, res_id: u16) -> Self {
-        let mut bytes = Vec::with_capacity(64);
-        bytes.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_len, set by finish()
-        bytes.extend_from_slice(&msg_type.to_ne_bytes());
-        bytes.extend_from_slice(&(NLM_F_REQUEST | extra_flags).to_ne_bytes());
-        bytes.extend_from_slice(&seq.to_ne_bytes());
-        bytes.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_pid: 0, the kernel fills it in
+        let mut bytes = request_header(msg_type, NLM_F_REQUEST | extra_flags, seq);
         debug_assert_eq!(bytes.len(), NLMSG_HDRLEN);
         bytes.push(family);
         bytes.push(NFNETLINK_V0);
@@ -43,23 +40,67 @@ impl NfnlRequest {
     /// `nla_len` counts header and payload but not the padding.
     pub(crate) fn attr<const N: usize>(mut self, attr_type: u16, payload: [u8; N]) -> Self {
         const { assert!(N <= 256, "request attributes are small fixed-size values") };
-        let nla_len = (NLA_HDRLEN + N) as u16; // cannot truncate: N <= 256
-        self.bytes.extend_from_slice(&nla_len.to_ne_bytes());
-        self.bytes.extend_from_slice(&attr_type.to_ne_bytes());
-        self.bytes.extend_from_slice(&payload);
-        let padded = nla_align(self.bytes.len());
-        self.bytes.resize(padded, 0);
+        push_attr(&mut self.bytes, attr_type, &payload);
+        self
+    }
+
+    /// Appends a string attribute: `value`, its terminating NUL, then the padding. Names
+    /// here (interfaces, tables, sets) are short; callers with user-given names check
+    /// [`str_attr_fits`] first.
+    pub(crate) fn attr_str(mut self, attr_type: u16, value: &str) -> Self {
+        let mut payload = Vec::with_capacity(value.len() + 1);
+        payload.extend_from_slice(value.as_bytes());
+        payload.push(0);
+        push_attr(&mut self.bytes, attr_type, &payload);
         self
     }
 
     /// Writes `nlmsg_len` and returns the bytes to send.
-    pub(crate) fn finish(mut self) -> Vec<u8> {
-        let len = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
-        if let Some(field) = self.bytes.get_mut(0..4) {
-            field.copy_from_slice(&len.to_ne_bytes());
-        }
-        self.bytes
+    pub(crate) fn finish(self) -> Vec<u8> {
+        finish_request(self.bytes)
     }
+}
+
+/// Whether `value` fits a string attribute (`nla_len` is 16 bits and counts the header and
+/// the NUL).
+pub(crate) fn str_attr_fits(value: &str) -> bool {
+    value
+        .len()
+        .checked_add(NLA_HDRLEN + 1)
+        .is_some_and(|len| u16::try_from(len).is_ok())
+}
+
+/// Starts a request: `nlmsghdr` with `nlmsg_len` 0 (see [`finish_request`]), type, flags,
+/// sequence number and port id 0 (the kernel fills it in).
+pub(crate) fn request_header(msg_type: u16, flags: u16, seq: u32) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(64);
+    bytes.extend_from_slice(&0u32.to_ne_bytes());
+    bytes.extend_from_slice(&msg_type.to_ne_bytes());
+    bytes.extend_from_slice(&flags.to_ne_bytes());
+    bytes.extend_from_slice(&seq.to_ne_bytes());
+    bytes.extend_from_slice(&0u32.to_ne_bytes());
+    bytes
+}
+
+/// Appends attribute `ty` with `payload`, then zero padding to 4 bytes. `nla_len` counts
+/// header and payload but not the padding.
+pub(crate) fn push_attr(bytes: &mut Vec<u8>, ty: u16, payload: &[u8]) {
+    // Request attributes are a few bytes; a longer payload would be a bug of ours.
+    let len = u16::try_from(NLA_HDRLEN + payload.len()).unwrap_or(u16::MAX);
+    bytes.extend_from_slice(&len.to_ne_bytes());
+    bytes.extend_from_slice(&ty.to_ne_bytes());
+    bytes.extend_from_slice(payload);
+    let padded = nla_align(bytes.len());
+    bytes.resize(padded, 0);
+}
+
+/// Writes `nlmsg_len` (the first four bytes) of a request built in `bytes`.
+pub(crate) fn finish_request(mut bytes: Vec<u8>) -> Vec<u8> {
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    if let Some(field) = bytes.get_mut(0..4) {
+        field.copy_from_slice(&len.to_ne_bytes());
+    }
+    bytes
 }
 
 #[cfg(test)]

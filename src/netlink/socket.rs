@@ -64,6 +64,14 @@ impl NfnlSocket {
         })
     }
 
+    /// [`Self::open`], then joins the multicast `group`: the body of the trace and ruleset
+    /// change sources.
+    pub(crate) fn open_multicast(group: u32, rcvbuf_bytes: usize) -> Result<Self, NetlinkError> {
+        let socket = Self::open(rcvbuf_bytes)?;
+        socket.join_group(group)?;
+        Ok(socket)
+    }
+
     /// Joins a netlink multicast group.
     pub(crate) fn join_group(&self, group: u32) -> Result<(), NetlinkError> {
         self.socket

@@ -112,9 +112,14 @@ impl Snapshot {
         })
     }
 
-    /// Problems that limit what the snapshot can say.
+    /// Problems that limit what the snapshot can say, not yet taken.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// Takes the problems noted so far (at load, or since the last call), to report each once.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// The nf_tables ruleset.

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use neli::consts::socket::NlFamily;
 use nftrace_sys::netlink::{NLM_F_DUMP, NLM_F_REQUEST};
 
-use crate::hooks::dump::{finish_request, push_attr, request_header, DumpError, DumpSocket};
+use crate::netlink::{finish_request, push_attr, request_header, DumpSocket, DumpSocketError};
 use crate::wire::{DecodeError, LinkChange, LinkMessage, IFLA_EXT_MASK, RTM_GETLINK};
 
 use monitor::{LinkMonitor, MonitorRead};
@@ -114,12 +114,14 @@ pub enum InterfacesError {
     },
 }
 
-impl From<DumpError> for InterfacesError {
-    fn from(error: DumpError) -> Self {
+impl From<DumpSocketError> for InterfacesError {
+    fn from(error: DumpSocketError) -> Self {
         match error {
-            DumpError::Io { op, source } => InterfacesError::Io { op, source },
-            DumpError::Refused { errno, message } => InterfacesError::Refused { errno, message },
-            DumpError::Decode(source) => InterfacesError::Decode { source },
+            DumpSocketError::Io { op, source } => InterfacesError::Io { op, source },
+            DumpSocketError::Refused { errno, message } => {
+                InterfacesError::Refused { errno, message }
+            }
+            DumpSocketError::Decode(source) => InterfacesError::Decode { source },
         }
     }
 }

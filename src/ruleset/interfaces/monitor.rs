@@ -74,9 +74,9 @@ impl LinkMonitor {
             .socket
             .recv(&mut self.buffer[..], Msg::PEEK | Msg::TRUNC | Msg::DONTWAIT);
         match peeked {
-            Ok((len, _)) if len > self.buffer.len() => self
-                .buffer
-                .resize(len.min(crate::hooks::dump::MAX_DATAGRAM), 0),
+            Ok((len, _)) if len > self.buffer.len() => {
+                self.buffer.resize(len.min(crate::netlink::MAX_DATAGRAM), 0)
+            }
             Ok(_) => {}
             Err(err) => return Self::idle_or_error(err),
         }

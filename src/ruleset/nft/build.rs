@@ -294,3 +294,66 @@ pub(crate) fn looks_like_iptables_nft(table: &Table) -> bool {
         && base_chains.peek().is_some()
         && base_chains.all(|c| BUILTIN.contains(&c.name.as_str()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Captured by `capture.py dump-chains` (tests/fixtures/README.md): the chains of inet
+    // demo (pre at -300, out_nat, an ingress chain on two devices, a user chain), netdev l2
+    // (egress on one device, sent as both NFTA_HOOK_DEV and NFTA_HOOK_DEVS) and the dormant
+    // ip sleepy.
+    const CHAINS: &[u8] = include_bytes!("../../../tests/fixtures/nft_dump_chains.nlmsg");
+
+    #[test]
+    fn hooks_of_a_captured_chain_dump() {
+        let mut summary = Vec::new();
+        for message in messages(CHAINS) {
+            let message = message.unwrap();
+            if message.header.ty == nftrace_sys::netlink::NLMSG_DONE {
+                continue;
+            }
+            let Some(RulesetMessage {
+                nfgen,
+                body: RulesetBody::NewChain(info),
+                ..
+            }) = RulesetMessage::parse(&message).unwrap()
+            else {
+                continue;
+            };
+            let chain = chain_from(&info);
+            summary.push((
+                nfgen.family,
+                info.table.to_owned(),
+                chain.name,
+                chain
+                    .hook
+                    .map(|h| (h.hooknum, h.priority, h.chain_type, h.devices.join(","))),
+            ));
+        }
+        let base = |hooknum, priority, ty: &str, devices: &str| {
+            Some((hooknum, priority, ty.to_owned(), devices.to_owned()))
+        };
+        let chain = |family, table: &str, name: &str, hook| {
+            (family, table.to_owned(), name.to_owned(), hook)
+        };
+        assert_eq!(
+            summary,
+            [
+                chain(1, "demo", "pre", base(0, -300, "filter", "")),
+                chain(1, "demo", "out_nat", base(3, -120, "nat", "")),
+                // The kernel's order of the devices, not the ruleset's.
+                chain(
+                    1,
+                    "demo",
+                    "ingress",
+                    base(5, -10, "filter", "nftrace-veth1,nftrace-veth0")
+                ),
+                chain(1, "demo", "user", None),
+                // One device: NFTA_HOOK_DEVS wins over the NFTA_HOOK_DEV sent beside it.
+                chain(5, "l2", "eg", base(1, 0, "filter", "nftrace-veth0")),
+                chain(2, "sleepy", "in", base(1, 0, "filter", "")),
+            ]
+        );
+    }
+}

@@ -2,27 +2,25 @@
 //! the renderer needs to print a rule the way nft does: decoded from `NFT_MSG_NEWSETELEM`
 //! messages, and fetched with one `NFT_MSG_GETSETELEM` dump per set.
 //!
-//! The dump runs on a netlink socket of its own (neli's `NlSocket`, safe code only),
-//! non-blocking with a deadline, in the calling thread's network namespace. Anonymous sets
-//! cannot change while they exist (they are bound to their rule), so reading them after the
-//! ruleset dump gives the elements of the same rule, or nothing when the rule was deleted
-//! meanwhile.
+//! The dumps run on a blocking dump socket of their own (`crate::netlink::DumpSocket`), in
+//! the calling thread's network namespace. Anonymous sets cannot change while they exist
+//! (they are bound to their rule), so reading them after the ruleset dump gives the elements
+//! of the same rule, or nothing when the rule was deleted meanwhile.
 
 use std::collections::HashMap;
 use std::io;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use neli::consts::socket::{Msg, NlFamily};
-use neli::socket::NlSocket;
-use neli::utils::Groups;
-use nftrace_sys::netlink::{NLMSG_DONE, NLMSG_ERROR, NLM_F_DUMP, NLM_F_REQUEST};
+use neli::consts::socket::NlFamily;
+use nftrace_sys::netlink::NLM_F_DUMP;
 use nftrace_sys::nf_tables::*;
-use nftrace_sys::nfnetlink::{NFNETLINK_V0, NFNL_SUBSYS_NFTABLES};
+use nftrace_sys::nfnetlink::NFNL_SUBSYS_NFTABLES;
 use thiserror::Error;
 
 use super::render::decode::{DATA, VERDICT};
+use crate::netlink::{str_attr_fits, DumpSocket, DumpSocketError, NfnlRequest};
 use crate::ruleset::model::NftRuleset;
-use crate::wire::{messages, AttrSpace, Attrs, DecodeError};
+use crate::wire::{AttrSpace, Attrs, DecodeError};
 
 /// What an element maps to, in a map or verdict map.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,7 +207,8 @@ pub enum ElementsError {
         set: String,
         errno: i32,
     },
-    /// No complete answer within the deadline.
+    /// No complete answer within the deadline. (Not produced since the dumps run on a
+    /// blocking `DumpSocket`: the kernel answers every dump request.)
     #[error("set elements of {table} {set}: no complete answer within {timeout:?}")]
     Timeout {
         table: String,
@@ -228,50 +227,20 @@ pub enum ElementsError {
     NameTooLong { table: String, set: String },
 }
 
-/// How long one set's dump may take.
-const DUMP_TIMEOUT: Duration = Duration::from_secs(5);
-/// Receive buffer: a dump part is at most 32 KiB.
-const RECV_LEN: usize = 64 * 1024;
-
 /// A netlink socket for `NFT_MSG_GETSETELEM` dumps.
+#[derive(Debug)]
 pub struct ElementReader {
-    socket: NlSocket,
-    seq: u32,
-    buffer: Vec<u8>,
-}
-
-impl std::fmt::Debug for ElementReader {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ElementReader")
-            .field("seq", &self.seq)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Appends a string attribute (NUL-terminated, padded to 4 bytes).
-fn put_str(out: &mut Vec<u8>, ty: u16, value: &str) -> Option<()> {
-    let len = u16::try_from(4 + value.len() + 1).ok()?;
-    out.extend_from_slice(&len.to_ne_bytes());
-    out.extend_from_slice(&ty.to_ne_bytes());
-    out.extend_from_slice(value.as_bytes());
-    out.push(0);
-    while out.len() % 4 != 0 {
-        out.push(0);
-    }
-    Some(())
+    socket: DumpSocket,
 }
 
 impl ElementReader {
     /// Opens the socket (in the calling thread's network namespace).
     pub fn open() -> io::Result<Self> {
-        let socket = NlSocket::new(NlFamily::Netfilter)?;
-        socket.bind(None, Groups::empty())?;
-        socket.nonblock()?;
-        Ok(Self {
-            socket,
-            seq: 0,
-            buffer: vec![0; RECV_LEN],
-        })
+        let socket = DumpSocket::open(NlFamily::Netfilter).map_err(|err| match err {
+            DumpSocketError::Io { source, .. } => source,
+            other => io::Error::other(format!("{other:?}")),
+        })?;
+        Ok(Self { socket })
     }
 
     /// Dumps the elements of one set.
@@ -282,91 +251,43 @@ impl ElementReader {
         set: &str,
     ) -> Result<Vec<SetElement>, ElementsError> {
         let names = || (table.to_owned(), set.to_owned());
-        self.seq = self.seq.wrapping_add(1).max(1);
-        let seq = self.seq;
-        let mut request = Vec::with_capacity(64);
-        let msg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETSETELEM;
-        request.extend_from_slice(&0u32.to_ne_bytes());
-        request.extend_from_slice(&msg_type.to_ne_bytes());
-        request.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
-        request.extend_from_slice(&seq.to_ne_bytes());
-        request.extend_from_slice(&0u32.to_ne_bytes());
-        request.extend_from_slice(&[family, NFNETLINK_V0, 0, 0]);
-        let fits = put_str(&mut request, NFTA_SET_ELEM_LIST_TABLE, table)
-            .and_then(|()| put_str(&mut request, NFTA_SET_ELEM_LIST_SET, set));
-        let len = u32::try_from(request.len()).ok();
-        let (Some(()), Some(len)) = (fits, len) else {
+        if !str_attr_fits(table) || !str_attr_fits(set) {
             let (table, set) = names();
             return Err(ElementsError::NameTooLong { table, set });
-        };
-        if let Some(field) = request.get_mut(0..4) {
-            field.copy_from_slice(&len.to_ne_bytes());
         }
-        self.socket
-            .send(&request[..], Msg::empty())
-            .map_err(|source| {
-                let (table, set) = names();
-                ElementsError::Io {
-                    table,
-                    set,
-                    operation: "sending NFT_MSG_GETSETELEM",
-                    source,
-                }
-            })?;
-
-        let deadline = Instant::now() + DUMP_TIMEOUT;
+        let seq = self.socket.next_seq();
+        let request = NfnlRequest::new(
+            (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETSETELEM,
+            NLM_F_DUMP,
+            seq,
+            family,
+            0,
+        )
+        .attr_str(NFTA_SET_ELEM_LIST_TABLE, table)
+        .attr_str(NFTA_SET_ELEM_LIST_SET, set)
+        .finish();
         let mut out = Vec::new();
-        loop {
-            let received = match self.socket.recv(&mut self.buffer[..], Msg::empty()) {
-                Ok((len, _)) => len,
-                Err(err) if matches!(err.raw_os_error(), Some(libc::EAGAIN | libc::EINTR)) => {
-                    if Instant::now() >= deadline {
-                        let (table, set) = names();
-                        return Err(ElementsError::Timeout {
-                            table,
-                            set,
-                            timeout: DUMP_TIMEOUT,
-                        });
-                    }
-                    std::thread::sleep(Duration::from_micros(200));
-                    continue;
-                }
-                Err(source) => {
-                    let (table, set) = names();
-                    return Err(ElementsError::Io {
+        self.socket
+            .dump(&request, seq, |message| {
+                let (_, attrs) = message.nfgenmsg()?;
+                parse_set_elements(attrs, &mut out)
+            })
+            .map_err(|err| {
+                let (table, set) = names();
+                match err {
+                    DumpSocketError::Io { op, source } => ElementsError::Io {
                         table,
                         set,
-                        operation: "receiving",
+                        operation: op,
                         source,
-                    });
-                }
-            };
-            let datagram = self.buffer.get(..received).unwrap_or_default();
-            let decode = |source| {
-                let (table, set) = names();
-                ElementsError::Decode { table, set, source }
-            };
-            for message in messages(datagram) {
-                let message = message.map_err(decode)?;
-                if message.header.seq != seq {
-                    continue;
-                }
-                match message.header.ty {
-                    NLMSG_DONE => return Ok(out),
-                    NLMSG_ERROR => {
-                        let error = message.error().map_err(decode)?;
-                        if let Some(errno) = error.errno() {
-                            let (table, set) = names();
-                            return Err(ElementsError::Refused { table, set, errno });
-                        }
+                    },
+                    DumpSocketError::Refused { errno, .. } => {
+                        ElementsError::Refused { table, set, errno }
                     }
-                    _ => {
-                        let (_, attrs) = message.nfgenmsg().map_err(decode)?;
-                        parse_set_elements(attrs, &mut out).map_err(decode)?;
-                    }
+                    DumpSocketError::Decode(source) => ElementsError::Decode { table, set, source },
                 }
-            }
-        }
+            })?;
+        Ok(out)
     }
 }
 

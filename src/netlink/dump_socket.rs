@@ -1,12 +1,13 @@
 //! A blocking netlink socket for dump requests (`NLM_F_DUMP`): send one request, hand every
 //! reply message to the caller, stop at `NLMSG_DONE` or at the kernel's error.
 //!
-//! Used for the hook dump (`NETLINK_NETFILTER`), the nf_tables chain dump and the link dump
-//! (`NETLINK_ROUTE`, by [`crate::ruleset::interfaces`]). It is not specific to hooks; it lives
-//! here because the socket layer in `src/netlink/` serves the trace sources. Blocking is
-//! right for a dump: the kernel answers every request, with the data or with an error, and
-//! builds the next datagram as the previous one is read. The socket belongs to the network
-//! namespace of the thread that opened it, whichever thread uses it later.
+//! Used for the hook dump and the set-element dumps (`NETLINK_NETFILTER`) and the link dump
+//! (`NETLINK_ROUTE`, by `crate::ruleset::interfaces`); requests are built with
+//! [`super::request`]. Blocking is right for a dump: the kernel answers every request, with
+//! the data or with an error, and builds the next datagram as the previous one is read. The
+//! socket belongs to the network namespace of the thread that opened it, whichever thread
+//! uses it later. (The nf_tables ruleset dump, `dump_nftables`, keeps its own non-blocking
+//! receive loop: it checks generations and reply ports on every message.)
 
 use std::io;
 
@@ -27,7 +28,7 @@ pub(crate) const MAX_DATAGRAM: usize = 16 << 20;
 
 /// Why a dump failed.
 #[derive(Debug)]
-pub(crate) enum DumpError {
+pub(crate) enum DumpSocketError {
     /// A system call failed: which one, and why.
     Io { op: &'static str, source: io::Error },
     /// The kernel answered the request with an error: the positive errno and the extended
@@ -37,9 +38,9 @@ pub(crate) enum DumpError {
     Decode(DecodeError),
 }
 
-impl From<DecodeError> for DumpError {
+impl From<DecodeError> for DumpSocketError {
     fn from(error: DecodeError) -> Self {
-        DumpError::Decode(error)
+        DumpSocketError::Decode(error)
     }
 }
 
@@ -71,14 +72,14 @@ impl std::fmt::Debug for DumpSocket {
 impl DumpSocket {
     /// Opens and binds a socket of `family` (`Netfilter`, `Route`) in the calling thread's
     /// network namespace, with extended acks on so refusals come with the kernel's reason.
-    pub(crate) fn open(family: NlFamily) -> Result<Self, DumpError> {
-        let socket = NlSocket::new(family).map_err(|source| DumpError::Io {
+    pub(crate) fn open(family: NlFamily) -> Result<Self, DumpSocketError> {
+        let socket = NlSocket::new(family).map_err(|source| DumpSocketError::Io {
             op: "opening a netlink socket",
             source,
         })?;
         socket
             .bind(None, Groups::empty())
-            .map_err(|source| DumpError::Io {
+            .map_err(|source| DumpSocketError::Io {
                 op: "binding the netlink socket",
                 source,
             })?;
@@ -109,10 +110,10 @@ impl DumpSocket {
         request: &[u8],
         seq: u32,
         mut each: impl FnMut(&Message<'_>) -> Result<(), DecodeError>,
-    ) -> Result<DumpEnd, DumpError> {
+    ) -> Result<DumpEnd, DumpSocketError> {
         self.socket
             .send(request, Msg::empty())
-            .map_err(|source| DumpError::Io {
+            .map_err(|source| DumpSocketError::Io {
                 op: "sending a dump request",
                 source,
             })?;
@@ -120,7 +121,7 @@ impl DumpSocket {
             messages: 0,
             interrupted: false,
         };
-        let mut failure: Option<DumpError> = None;
+        let mut failure: Option<DumpSocketError> = None;
         loop {
             let len = self.recv()?;
             let datagram = self.buffer.get(..len).unwrap_or_default();
@@ -131,7 +132,7 @@ impl DumpSocket {
                     Err(err) => {
                         // Nothing after a framing error can be trusted, including the end of
                         // the dump: report it now rather than wait for a DONE we cannot see.
-                        return Err(failure.unwrap_or(DumpError::Decode(err)));
+                        return Err(failure.unwrap_or(DumpSocketError::Decode(err)));
                     }
                 };
                 if msg.header.seq != seq {
@@ -148,7 +149,7 @@ impl DumpSocket {
                             // An acknowledgement (only with NLM_F_ACK): the dump is over.
                             None => finished = true,
                             Some(errno) => {
-                                return Err(failure.unwrap_or(DumpError::Refused {
+                                return Err(failure.unwrap_or(DumpSocketError::Refused {
                                     errno,
                                     message: error.ext_ack_message().map(str::to_owned),
                                 }))
@@ -159,7 +160,7 @@ impl DumpSocket {
                     _ if failure.is_none() => {
                         end.messages += 1;
                         if let Err(err) = each(&msg) {
-                            failure = Some(DumpError::Decode(err));
+                            failure = Some(DumpSocketError::Decode(err));
                         }
                     }
                     _ => {}
@@ -179,7 +180,7 @@ impl DumpSocket {
 
     /// Receives one datagram into the buffer, growing it first if the datagram is bigger
     /// (a peek with `MSG_TRUNC` returns the datagram's real length). Retries on `EINTR`.
-    fn recv(&mut self) -> Result<usize, DumpError> {
+    fn recv(&mut self) -> Result<usize, DumpSocketError> {
         loop {
             let peeked = self
                 .socket
@@ -191,7 +192,7 @@ impl DumpSocket {
                 Ok(_) => {}
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(source) => {
-                    return Err(DumpError::Io {
+                    return Err(DumpSocketError::Io {
                         op: "receiving a dump reply",
                         source,
                     })
@@ -201,45 +202,12 @@ impl DumpSocket {
                 Ok((len, _)) => return Ok(len.min(self.buffer.len())),
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(source) => {
-                    return Err(DumpError::Io {
+                    return Err(DumpSocketError::Io {
                         op: "receiving a dump reply",
                         source,
                     })
                 }
             }
         }
-    }
-}
-
-/// Writes `nlmsg_len` (the first four bytes) of a request built in `bytes`.
-pub(crate) fn finish_request(mut bytes: Vec<u8>) -> Vec<u8> {
-    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-    if let Some(field) = bytes.get_mut(0..4) {
-        field.copy_from_slice(&len.to_ne_bytes());
-    }
-    bytes
-}
-
-/// Starts a request: `nlmsghdr` with `nlmsg_len` 0 (see [`finish_request`]), type, flags,
-/// sequence number and port id 0.
-pub(crate) fn request_header(msg_type: u16, flags: u16, seq: u32) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(64);
-    bytes.extend_from_slice(&0u32.to_ne_bytes());
-    bytes.extend_from_slice(&msg_type.to_ne_bytes());
-    bytes.extend_from_slice(&flags.to_ne_bytes());
-    bytes.extend_from_slice(&seq.to_ne_bytes());
-    bytes.extend_from_slice(&0u32.to_ne_bytes());
-    bytes
-}
-
-/// Appends attribute `ty` with `payload` and the padding to 4 bytes.
-pub(crate) fn push_attr(bytes: &mut Vec<u8>, ty: u16, payload: &[u8]) {
-    // Request attributes here are a few bytes; a longer payload would be a bug of ours.
-    let len = u16::try_from(4 + payload.len()).unwrap_or(u16::MAX);
-    bytes.extend_from_slice(&len.to_ne_bytes());
-    bytes.extend_from_slice(&ty.to_ne_bytes());
-    bytes.extend_from_slice(payload);
-    while bytes.len() % 4 != 0 {
-        bytes.push(0);
     }
 }
