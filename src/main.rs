@@ -173,25 +173,15 @@ fn load_snapshot(nft_text: bool) -> anyhow::Result<Snapshot> {
         ..SnapshotOptions::default()
     })
     .map_err(|err| {
-        let hint = if err.is_permission_denied() {
-            "; run nftrace as root, or give it CAP_NET_ADMIN"
-        } else {
-            ""
-        };
-        let chain = std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source());
-        anyhow::anyhow!("{}{hint}", one_line(chain))
+        let hint = err.is_permission_denied().then_some(ROOT_HINT);
+        user_error(None, &err, hint)
     })
 }
 
 fn run_hooks(args: &HooksArgs) -> anyhow::Result<()> {
     let table = nftrace::hooks::dump().map_err(|err| {
-        let hint = if err.is_permission_denied() {
-            "; run nftrace as root, or give it CAP_NET_ADMIN"
-        } else {
-            ""
-        };
-        let chain = std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source());
-        anyhow::anyhow!("reading the netfilter hooks: {}{hint}", one_line(chain))
+        let hint = err.is_permission_denied().then_some(ROOT_HINT);
+        user_error(Some("reading the netfilter hooks"), &err, hint)
     })?;
     let mut out = BufWriter::new(io::stdout().lock());
     if args.json {
@@ -422,14 +412,29 @@ fn summary(stats: &ListenStats, printed: u64) -> String {
     line
 }
 
+/// What to do about missing privileges.
+const ROOT_HINT: &str = "run nftrace as root, or give it CAP_NET_ADMIN";
+
 /// Adds the listener's remedy (e.g. "run as root") to its error, as one line.
 fn with_hint(err: ListenError) -> anyhow::Error {
-    let chain = std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source());
-    let message = one_line(chain);
-    match err.hint() {
-        Some(hint) => anyhow::anyhow!("{message}; {hint}"),
-        None => anyhow::anyhow!(message),
+    user_error(None, &err, err.hint())
+}
+
+/// A library error as the one line the operator reads: what was being done, the error and
+/// its causes (each once), and what to do about it.
+fn user_error(
+    doing: Option<&str>,
+    err: &(dyn std::error::Error + 'static),
+    hint: Option<&str>,
+) -> anyhow::Error {
+    let mut line = one_line(std::iter::successors(Some(err), |e| e.source()));
+    if let Some(doing) = doing {
+        line = format!("{doing}: {line}");
     }
+    if let Some(hint) = hint {
+        line = format!("{line}; {hint}");
+    }
+    anyhow::anyhow!(line)
 }
 
 /// An error and its causes on one line, each cause once: some errors repeat their source's

@@ -117,6 +117,20 @@ pub struct NftRuleset {
     /// Rules and chains deleted since the snapshot was taken, kept for a while so late trace
     /// events still resolve to the rule they hit (see [`crate::ruleset::nft`]).
     pub retired: crate::ruleset::nft::RetiredRules,
+    /// Rules of the open transaction whose predecessor was not announced yet: placed when
+    /// the transaction's `NEWGEN` arrives (see `ruleset::nft::apply`).
+    pub(crate) unplaced: Vec<UnplacedRule>,
+}
+
+/// A rule waiting for the rule it follows (`NFTA_RULE_POSITION`) to be announced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UnplacedRule {
+    pub family: u8,
+    pub table: String,
+    pub chain: String,
+    pub handle: u64,
+    /// The handle of the rule it goes after.
+    pub after: u64,
 }
 
 /// What an iptables-legacy chain entry is.

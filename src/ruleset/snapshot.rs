@@ -2,6 +2,7 @@
 //! `NFNLGRP_NFTABLES`), the iptables-legacy tables (re-read when they change), every rule's
 //! text, and interface names — and what a trace step resolves to against them.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
@@ -12,8 +13,8 @@ use super::model::{NftRuleset, RuleText, TextSource};
 use super::nft::{self, NftRulesetError};
 use super::resolve::{resolve_nft, NftStep};
 use super::text::{
-    expression_listing, fill_texts, fill_texts_with_nft, render_rule, with_comment, NftCommand,
-    RenderContext,
+    dump_anonymous_sets, expression_listing, fill_texts, fill_texts_with_nft, render_rule,
+    with_comment, NftCommand, RenderContext,
 };
 use crate::wire::{TraceEvent, TraceStep};
 
@@ -282,7 +283,11 @@ fn fill_all_texts(
     let report = if options.nft_text {
         fill_texts_with_nft(nft, &NftCommand::default(), &names)
     } else {
-        fill_texts(nft, None, None, &names)
+        // The renderer prints anonymous sets from their elements, read from the kernel.
+        let (sets, errors) = dump_anonymous_sets(nft, None);
+        let mut report = fill_texts(nft, None, Some(&sets), &names);
+        report.element_errors = errors;
+        report
     };
     if let Some(err) = report.nft_error {
         warnings.push(format!(
@@ -297,8 +302,29 @@ fn fill_all_texts(
 /// Gives every rule without a text one from the renderer (or the expression listing).
 fn render_missing_texts(nft: &mut NftRuleset, interfaces: Option<&Interfaces>) {
     let names = |index: u32| interfaces.and_then(|i| i.cached(index)).map(str::to_owned);
+    let tables_with_new_rules: HashSet<(u8, String)> = nft
+        .tables
+        .iter()
+        .filter(|t| {
+            t.chains
+                .iter()
+                .any(|c| c.rules.iter().any(|r| r.text.is_none()))
+        })
+        .map(|t| (t.family, t.name.clone()))
+        .collect();
+    if tables_with_new_rules.is_empty() {
+        return;
+    }
+    // New rules may use anonymous sets made in the same transaction: read their elements
+    // so the text shows `{ 80, 443 }`, as nft does, not the set's internal name.
+    let wanted = |family: u8, table: &str, _set: &str| {
+        tables_with_new_rules.contains(&(family, table.to_owned()))
+    };
+    let (sets, _errors) = dump_anonymous_sets(nft, Some(&wanted));
     for table in &mut nft.tables {
-        let ctx = RenderContext::new(table.family, &table.sets).with_interfaces(&names);
+        let ctx = RenderContext::new(table.family, &table.sets)
+            .with_interfaces(&names)
+            .with_elements(sets.table(table.family, &table.name));
         for chain in &mut table.chains {
             for rule in chain.rules.iter_mut().filter(|r| r.text.is_none()) {
                 let (text, source) = match render_rule(&rule.exprs, &ctx) {

@@ -29,7 +29,7 @@ use std::time::Instant;
 
 use nftrace_sys::netlink::NLM_F_APPEND;
 
-use crate::ruleset::model::{Chain, NftRuleset, Table};
+use crate::ruleset::model::{Chain, NftRuleset, Table, UnplacedRule};
 use crate::wire::{
     messages, ChainInfo, DecodeError, RuleInfo, RulesetBody, RulesetMessage, SetInfo, TableInfo,
 };
@@ -218,6 +218,7 @@ impl NftRuleset {
     }
 
     fn close_generation(&mut self, generation: u32, now: Instant) {
+        self.place_unplaced();
         // Numbers are recomputed once per transaction (see the module documentation).
         self.renumber();
         self.retired.close_batch(generation);
@@ -229,6 +230,65 @@ impl NftRuleset {
             table.iptables_nft = looks_like_iptables_nft(table);
         }
         self.prune_retired(now);
+    }
+
+    /// Moves the rules parked by [`Self::new_rule`] after the rules they follow, now that
+    /// the whole transaction is known. A rule parked after another parked rule is placed once
+    /// that one is; what still cannot be placed stays last, as the kernel's dump would show
+    /// a rule whose predecessor vanished.
+    fn place_unplaced(&mut self) {
+        let mut pending = std::mem::take(&mut self.unplaced);
+        while !pending.is_empty() {
+            let before = pending.len();
+            let mut index = 0;
+            while index < pending.len() {
+                // A rule that follows a parked rule waits until that one is in its place.
+                let waits = pending.iter().any(|q| {
+                    q.handle == pending[index].after
+                        && q.family == pending[index].family
+                        && q.table == pending[index].table
+                        && q.chain == pending[index].chain
+                });
+                if !waits && self.place_after(&pending[index]) {
+                    pending.remove(index);
+                } else {
+                    index += 1;
+                }
+            }
+            if pending.len() == before {
+                for p in &pending {
+                    log::debug!(
+                        "NEWRULE {} in {}: position handle {} never announced; left last",
+                        p.handle,
+                        p.chain,
+                        p.after
+                    );
+                }
+                break;
+            }
+        }
+    }
+
+    /// Moves the parked rule right after its predecessor; false when that is not in the
+    /// chain (yet).
+    fn place_after(&mut self, parked: &UnplacedRule) -> bool {
+        let Some((_, chain)) = self.chain_mut(parked.family, &parked.table, &parked.chain) else {
+            return true; // The chain went away in the same transaction: nothing to place.
+        };
+        let Some(from) = chain.rules.iter().position(|r| r.handle == parked.handle) else {
+            return true;
+        };
+        if !chain.rules.iter().any(|r| r.handle == parked.after) {
+            return false;
+        }
+        let rule = chain.rules.remove(from);
+        let to = chain
+            .rules
+            .iter()
+            .position(|r| r.handle == parked.after)
+            .map_or(chain.rules.len(), |i| i.saturating_add(1));
+        chain.rules.insert(to, rule);
+        true
     }
 
     fn table_index(&self, family: u8, name: &str) -> Option<usize> {
@@ -358,11 +418,17 @@ impl NftRuleset {
             Some(after) => match chain.rules.iter().position(|r| r.handle == after) {
                 Some(i) => i.saturating_add(1),
                 None => {
-                    log::debug!(
-                        "NEWRULE {} in {}: position handle {after} unknown; appending",
-                        info.handle,
-                        info.chain
-                    );
+                    // The kernel fills the position in from the chain's final order but
+                    // announces rules in transaction order: when two rules are inserted in one
+                    // transaction, the one announced first can name the other. Park it at the
+                    // end and place it when the transaction closes.
+                    self.unplaced.push(UnplacedRule {
+                        family: info.family,
+                        table: info.table.to_owned(),
+                        chain: info.chain.to_owned(),
+                        handle: info.handle,
+                        after,
+                    });
                     chain.rules.len()
                 }
             },

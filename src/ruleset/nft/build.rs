@@ -44,6 +44,7 @@ impl NftRuleset {
             generation: replies.generation,
             tables,
             retired: Default::default(),
+            unplaced: Vec::new(),
         })
     }
 }
