@@ -9,8 +9,9 @@
 //!   each step by default ([`CachePolicy::info_interval`]). Catches inserts, deletes, flushes
 //!   and new or removed chains as soon as the first step after them arrives.
 //! - **Contents** (`IPT_SO_GET_ENTRIES`, the whole table, compared without the counters): at
-//!   most once per [`CachePolicy::verify_interval`] per table. Catches what leaves the count
-//!   and size alone: a rule replaced (`-R`) by one of the same size.
+//!   each step for tables of at most 64 KiB (about a hundred rules), else at most once per
+//!   [`CachePolicy::verify_interval`] per table. Catches what leaves the count and size
+//!   alone: a rule replaced (`-R`) by one of the same size.
 //! - **A miss** (a step naming a table, chain or number the snapshot lacks, or whose word
 //!   contradicts the entry there) also marks the table stale.
 //!
@@ -19,8 +20,8 @@
 //! [`Unresolved::Stale`] — never resolved against the old snapshot, so never the wrong rule
 //! for a change the checks saw. What no check can see: a step that reaches nftrace after a
 //! change but was logged before it is resolved against the new table (the kernel's record
-//! says nothing about which table version it came from); and a same-size `-R` is only seen
-//! after up to `verify_interval`.
+//! says nothing about which table version it came from); and in a table above 64 KiB, a
+//! same-size `-R` is only seen after up to `verify_interval`.
 //!
 //! Measured on this machine (release build, 6.18): `GET_INFO` 0.8 µs, so a resolved step
 //! costs about 1 µs; `GET_ENTRIES` of a 10,000-rule filter table (4.9 MB, each rule with a
@@ -44,6 +45,10 @@ use super::reader::{read_family, read_table, TableRead};
 use super::resolve::{resolve_legacy, LegacyResolution, Unresolved};
 use crate::ruleset::model::LegacyTable;
 use crate::wire::TraceStep;
+
+/// Tables whose entries take at most this many bytes (about a hundred rules) are compared
+/// with the kernel's at every step, whatever [`CachePolicy::verify_interval`] says.
+const ALWAYS_VERIFY_BELOW_BYTES: u32 = 64 * 1024;
 
 /// How eagerly a [`LegacyCache`] checks for changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,7 +283,10 @@ impl LegacyCache {
         }
         let (family, name) = (cached.family, cached.read.table.name.clone());
         let info_due = due(cached.checked_at, policy.info_interval, now);
-        let verify_due = due(cached.verified_at, policy.verify_interval, now);
+        // A small table is compared at every step: reading it costs microseconds, and only
+        // a comparison catches a same-size `-R`, which would otherwise show the old text.
+        let small = cached.read.info.size <= ALWAYS_VERIFY_BELOW_BYTES;
+        let verify_due = small || due(cached.verified_at, policy.verify_interval, now);
         if !info_due && !verify_due {
             return Ok(());
         }
