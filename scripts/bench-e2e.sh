@@ -12,9 +12,12 @@
 #                  PREROUTING/OUTPUT for UDP: xtables-monitor has events to print (and fetches
 #                  each rule with a netlink request per event).
 # Two traffic patterns per tool: a burst (BENCH_N datagrams as fast as a python socket loop
-# sends them) and a paced run (BENCH_PACED_N datagrams at BENCH_RATE per second).
+# sends them), a paced run (BENCH_PACED_N datagrams at BENCH_RATE per second) and, with the
+# iptables-nft rules only, a slow run (BENCH_SLOW_N at BENCH_SLOW_RATE per second) that
+# xtables-monitor can follow without its socket overflowing.
 # Output of every tool goes to a file on tmpfs (so lines can be counted; same cost for all).
-# Environment: BENCH_N (20000), BENCH_PACED_N (10000), BENCH_RATE (2000).
+# Environment: BENCH_N (20000), BENCH_PACED_N (6000), BENCH_RATE (2000), BENCH_SLOW_N (1000),
+# BENCH_SLOW_RATE (200). Takes about 2 minutes plus the build.
 # Runnable from any directory; needs root. Touches nothing outside its namespaces.
 set -euo pipefail
 
@@ -34,8 +37,10 @@ for tool in nft xtables-monitor iptables-nft python3; do
 done
 
 burst_n=${BENCH_N:-20000}
-paced_n=${BENCH_PACED_N:-10000}
+paced_n=${BENCH_PACED_N:-6000}
 paced_rate=${BENCH_RATE:-2000}
+slow_n=${BENCH_SLOW_N:-1000}
+slow_rate=${BENCH_SLOW_RATE:-200}
 
 echo "==> building nftrace (release)" >&2
 cargo build --release --quiet --manifest-path "$repo/Cargo.toml" --bin nftrace
@@ -83,7 +88,8 @@ new_ns() {
 in_ns() { ip netns exec "$ns" "$@"; }
 
 # Runs a command, forwards SIGINT/SIGTERM to it, and when it exits writes
-# "user_s sys_s maxrss_kib wall_s exit_status" (from wait4) to the file given first.
+# "user_s sys_s maxrss_kib wall_s exit_status" (from wait4) to the file given first. (The
+# maxrss is not used: it includes the python image the child had until exec.)
 cat >"$work/runner.py" <<'PY'
 import os, signal, sys, time
 report, argv = sys.argv[1], sys.argv[2:]
@@ -272,11 +278,22 @@ run_tool() {
     done
     local lag
     lag=$(awk -v t="$ticks" 'BEGIN { printf "%.1f", (t - 5) / 10 }')
+    # Peak RSS of the tool itself (wait4's ru_maxrss would include the runner's python image,
+    # which the child carried until exec).
+    local tool_pid rss=""
+    tool_pid=$(pgrep -P "$runner_pid" | head -n 1 || true)
+    if [[ -n $tool_pid ]]; then
+        rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$tool_pid/status" 2>/dev/null || true)
+    fi
+    rss=${rss:-0}
     kill -INT "$runner_pid" 2>/dev/null || true
     wait "$runner_pid" || true
     runner_pid=""
-    local user sys rss wall status
-    read -r user sys rss wall status <"$report"
+    local user sys wall status
+    read -r user sys _ wall status <"$report"
+    if [[ $1 != "$nftrace_bin" && -s $err ]]; then
+        echo "    ($1 said on stderr: $(head -c 200 "$err" | tr '\n' ' '))" >&2
+    fi
 
     local lines lost events=""
     lines=$(grep -c -v '^#' "$out" || true)
@@ -330,6 +347,10 @@ for set in nft iptables-nft; do
     run_all_tools "$set" "$burst_n" 0
     echo "  -- paced: $paced_n datagrams at $paced_rate/s" >&2
     run_all_tools "$set" "$paced_n" "$paced_rate"
+    if [[ $set == iptables-nft ]]; then
+        echo "  -- slow: $slow_n datagrams at $slow_rate/s" >&2
+        run_all_tools "$set" "$slow_n" "$slow_rate"
+    fi
     delete_ns
 done
 
@@ -348,25 +369,35 @@ END {
         split(row[i], f, "|")
         k = key(f[1], f[3]); e = (k in ev) ? ev[k] : 0
         cpu = (f[6] + f[7]) * 1000
-        per = e > 0 ? sprintf("%.2f", cpu * 1000 / e) : "-"
+        # Per event actually handled: nftrace counts what it received; the others, when they
+        # lost events, handled an unknown number.
+        handled = (f[12] != "") ? f[12] : (f[5] == "0" ? e : 0)
+        per = handled > 0 ? sprintf("%.2f", cpu * 1000 / handled) : "-"
         traffic = (f[3] == 0) ? "burst" : f[3] "/s"
         printf fmt, f[1], traffic, e, f[4], f[5], sprintf("%.0f", cpu), per, sprintf("%.1f", f[8] / 1024), f[9]
-        cpu_of[f[1] "|" f[3]] = cpu
-        rates[f[3]] = 1
-        split(f[1], p, ": "); sets[p[1]] = 1
+        cpu_of[f[1] "|" f[3]] = cpu; lost_of[f[1] "|" f[3]] = f[5]
+        if (!(f[3] in seen_rate)) { seen_rate[f[3]] = 1; rate_list[++nrates] = f[3] }
+        split(f[1], p, ": ")
+        if (!(p[1] in seen_set)) { seen_set[p[1]] = 1; set_list[++nsets] = p[1] }
     }
     print ""
-    print "CPU ratios (same traffic, same rules; < 1 means nftrace used less CPU):"
-    for (s in sets) for (r in rates) {
+    print "CPU ratios nftrace / other tool (same traffic, same rules; < 1: nftrace used less CPU;"
+    print "n/a: one of the two lost events or exited, so they did not do the same work):"
+    split("nftrace --json|nftrace (text)|nftrace --no-ruleset", names, "|")
+    for (si = 1; si <= nsets; si++) for (ri = 1; ri <= nrates; ri++) {
+        s = set_list[si]; r = rate_list[ri]
+        if (!((s ": nft monitor trace|" r) in cpu_of)) continue
         traffic = (r == 0) ? "burst" : r "/s"
-        n = cpu_of[s ": nft monitor trace|" r]; x = cpu_of[s ": xtables-monitor --trace|" r]
-        split("nftrace --json|nftrace (text)|nftrace --no-ruleset", names, "|")
         for (j = 1; j <= 3; j++) {
-            c = cpu_of[s ": " names[j] "|" r]
+            a = s ": " names[j] "|" r
             printf "  %-13s %-6s %-22s / nft %5s   / xtables-monitor %5s\n", s, traffic, names[j],
-                n > 0 ? sprintf("%.2f", c / n) : "-", x > 0 ? sprintf("%.2f", c / x) : "-"
+                ratio(a, s ": nft monitor trace|" r), ratio(a, s ": xtables-monitor --trace|" r)
         }
     }
+}
+function ratio(a, b) {
+    if (lost_of[a] != "0" || lost_of[b] != "0" || cpu_of[b] <= 0) return "n/a"
+    return sprintf("%.2f", cpu_of[a] / cpu_of[b])
 }' "$work/results"
 echo
 echo "printed = stdout lines (nftrace: one per event; nft: about one per event plus one per packet"

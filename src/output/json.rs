@@ -15,17 +15,20 @@ use crate::ruleset::model::TextSource;
 use crate::ruleset::resolve::NftStep;
 use crate::ruleset::snapshot::StepInfo;
 use crate::wire::{
-    CtDirection, Event, LogPrefix, NflogPacket, StepKind, TraceEvent, TraceType, Verdict,
+    CtDirection, Event, LogPrefix, NflogPacket, StepKind, TraceEvent, TraceId, TraceType, Verdict,
 };
 
 /// Writes events as JSON lines to `W` (buffer it).
 pub struct JsonWriter<W: Write> {
     out: W,
+    /// The last receive time and its text: every event of a received batch has the same
+    /// time, so it is formatted once per batch, not once per event.
+    time: Option<(SystemTime, String)>,
 }
 
 impl<W: Write> JsonWriter<W> {
     pub fn new(out: W) -> Self {
-        JsonWriter { out }
+        JsonWriter { out, time: None }
     }
 
     /// The writer back, e.g. to read what was written in a test.
@@ -41,13 +44,19 @@ impl<W: Write> EventWriter for JsonWriter<W> {
         event: &Event<'_>,
         step: &StepInfo<'_>,
     ) -> io::Result<()> {
-        let time = UtcTime::from_system(received).to_string();
+        let time = match &self.time {
+            Some((at, text)) if *at == received => text.as_str(),
+            _ => {
+                let text = UtcTime::from_system(received).to_string();
+                &self.time.insert((received, text)).1
+            }
+        };
         match event {
             Event::Trace(trace) => {
-                serde_json::to_writer(&mut self.out, &TraceJson::new(&time, trace, step))?
+                serde_json::to_writer(&mut self.out, &TraceJson::new(time, trace, step))?
             }
             Event::Nflog(record) => {
-                serde_json::to_writer(&mut self.out, &NflogJson::new(&time, record, step))?
+                serde_json::to_writer(&mut self.out, &NflogJson::new(time, record, step))?
             }
             Event::Error(_) | Event::Done(_) | Event::Other(_) => return Ok(()),
         }
@@ -65,7 +74,8 @@ struct TraceJson<'a> {
     time: &'a str,
     source: &'static str,
     /// The id as `nft monitor trace` prints it.
-    id: String,
+    #[serde(serialize_with = "display")]
+    id: TraceId,
     family: Family,
     nfproto: Family,
     table: &'a str,
@@ -125,7 +135,7 @@ impl<'a> TraceJson<'a> {
         TraceJson {
             time,
             source: "nftables",
-            id: t.id.to_string(),
+            id: t.id,
             family: Family(t.family),
             nfproto: Family(t.nfproto),
             table: t.table,
@@ -463,6 +473,14 @@ fn bit_list(value: u32, table: &'static [(u32, &'static str)]) -> Vec<String> {
         list.push(format!("{:#x}", value & !named));
     }
     list
+}
+
+/// Serialises a value as its `Display` text, without an intermediate `String`.
+fn display<T: std::fmt::Display, S: serde::Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
 }
 
 fn is_zero(n: &u16) -> bool {
