@@ -228,34 +228,6 @@ fn input_policy_seen(records: &[Value], dport: u16) -> bool {
     })
 }
 
-/// Stops nftrace and checks what every run must: exit 0, the summary line, nothing lost,
-/// and a printed count equal to the stdout lines. Returns the JSON records.
-fn stop_checked(nftrace: Nftrace) -> Vec<Value> {
-    let output = nftrace.stop();
-    assert!(
-        output.status.success(),
-        "{:?}: {}",
-        output.status,
-        output.stderr
-    );
-    let summary = output.stderr.lines().last().unwrap_or_default();
-    assert!(
-        summary.starts_with(&format!(
-            "nftrace: {} events printed",
-            output.stdout_lines.len()
-        )),
-        "summary `{summary}` vs {} lines",
-        output.stdout_lines.len()
-    );
-    assert!(summary.contains("; 0 events lost"), "{summary}");
-    assert_eq!(
-        output.json.len(),
-        output.stdout_lines.len(),
-        "every line is JSON"
-    );
-    output.json
-}
-
 /// The numbering every record must carry: `seq` counts from 0 per listener, `seq_global`
 /// from 1 per namespace (this namespace's first listener with the flag), both without gaps.
 fn assert_sequence_numbers(records: &[Value]) {
@@ -297,7 +269,7 @@ fn loopback_paths(label: &str, loopback: IpAddr) {
     ping(&ns, loopback);
     send_udp(&ns, SocketAddr::new(loopback, PORT_SENTINEL), 1);
     nftrace.wait_for(|r| input_policy_seen(r, PORT_SENTINEL), GUARD);
-    let records = stop_checked(nftrace);
+    let records = nftrace.stop_checked();
     assert_eq!(snapshot(&ns), before, "nftrace changed the firewall state");
     assert_sequence_numbers(&records);
 
@@ -425,7 +397,7 @@ fn veth_steps_name_the_veth() {
     let udp6 = send_udp(&client, SocketAddr::new(server6, PORT_MARKED), 5);
     send_udp(&client, SocketAddr::new(server4, PORT_SENTINEL), 1);
     nftrace.wait_for(|r| input_policy_seen(r, PORT_SENTINEL), GUARD);
-    let records = stop_checked(nftrace);
+    let records = nftrace.stop_checked();
     assert_eq!(
         snapshot(&server),
         before,
@@ -525,7 +497,7 @@ fn a_second_nflog_listener_fails_and_the_first_keeps_working() {
     );
 
     let source = traced_udp(&ns, &mut first);
-    let records = stop_checked(first);
+    let records = first.stop_checked();
     assert_steps(
         &records,
         "UDP after the second listener failed",
@@ -564,7 +536,7 @@ fn both_sources_warn_and_keep_nf_tables_when_nflog_is_taken() {
         },
         GUARD,
     );
-    let first_records = stop_checked(first);
+    let first_records = first.stop_checked();
     let output = second.stop();
     assert!(
         output.status.success(),

@@ -458,34 +458,6 @@ fn ip(text: &str) -> IpAddr {
     text.parse().expect("an IP address literal")
 }
 
-/// Stops nftrace and checks what every run must: exit 0, the summary line, nothing lost,
-/// and a printed count equal to the stdout lines. Returns the JSON events.
-fn stop_checked(nftrace: Nftrace) -> Vec<Value> {
-    let output = nftrace.stop();
-    assert!(
-        output.status.success(),
-        "{:?}: {}",
-        output.status,
-        output.stderr
-    );
-    let summary = output.stderr.lines().last().unwrap_or_default();
-    assert!(
-        summary.starts_with(&format!(
-            "nftrace: {} events printed",
-            output.stdout_lines.len()
-        )),
-        "summary `{summary}` vs {} lines",
-        output.stdout_lines.len()
-    );
-    assert!(summary.contains("; 0 events lost"), "{summary}");
-    assert_eq!(
-        output.json.len(),
-        output.stdout_lines.len(),
-        "every line is JSON"
-    );
-    output.json
-}
-
 /// UDP (marked), TCP (SYN accepted, SYN-ACK to the counter) and ICMP echo over loopback.
 fn loopback_paths(label: &str, loopback: IpAddr) {
     require_root();
@@ -506,7 +478,7 @@ fn loopback_paths(label: &str, loopback: IpAddr) {
     let tcp_src = tcp_connect(&ns, &ns, socket(loopback, PORT_TCP));
     ping(&ns, loopback);
     send_sentinel_and_wait(&ns, &mut nftrace, loopback);
-    let events = stop_checked(nftrace);
+    let events = nftrace.stop_checked();
     assert_eq!(snapshot(&ns), before, "nftrace changed the firewall state");
 
     let segs = segments(&events, &h);
@@ -662,7 +634,7 @@ fn a_dropped_packet_ends_with_the_drop_rule() {
     let mut nftrace = Nftrace::events_json(&ns, &["--source", "nft"]);
     let sources = loopbacks.map(|lo| send_udp(&ns, socket(lo, PORT_DROPPED), 3));
     send_sentinel_and_wait(&ns, &mut nftrace, loopbacks[1]);
-    let events = stop_checked(nftrace);
+    let events = nftrace.stop_checked();
     assert_eq!(snapshot(&ns), before, "nftrace changed the firewall state");
 
     let segs = segments(&events, &h);
@@ -736,7 +708,7 @@ fn veth_path_reports_the_veth_interfaces() {
     let udp6 = send_udp(&client, socket(server6, PORT_MARKED), 5);
     ping(&client, server4);
     send_sentinel_and_wait(&client, &mut nftrace, server4);
-    let events = stop_checked(nftrace);
+    let events = nftrace.stop_checked();
     assert_eq!(
         snapshot(&server),
         before,
@@ -841,7 +813,7 @@ fn conntrack_fields_come_with_the_first_event_of_each_base_chain() {
     let mut nftrace = Nftrace::events_json(&ns, &["--source", "nft"]);
     let client = tcp_connect(&ns, &ns, socket(loopback, PORT_TCP));
     send_sentinel_and_wait(&ns, &mut nftrace, loopback);
-    let events = stop_checked(nftrace);
+    let events = nftrace.stop_checked();
     assert_eq!(snapshot(&ns), before, "nftrace changed the firewall state");
 
     let segs = segments(&events, &h);
@@ -1095,7 +1067,7 @@ fn nft_monitor_trace_prints_the_same_steps() {
         "nft monitor trace never showed the sentinel"
     );
     let nft_output = monitor.stop();
-    let events = stop_checked(nftrace);
+    let events = nftrace.stop_checked();
     assert_eq!(snapshot(&ns), before, "nftrace changed the firewall state");
     for line in &nft_output {
         assert!(

@@ -626,6 +626,35 @@ impl Nftrace {
         &self.json
     }
 
+    /// [`Nftrace::stop`], then checks what every lossless JSON run must show: exit 0, a
+    /// summary whose printed count equals the stdout lines and that lost nothing, and every
+    /// line JSON. Returns the JSON values.
+    pub fn stop_checked(self) -> Vec<Value> {
+        let output = self.stop();
+        assert!(
+            output.status.success(),
+            "{:?}: {}",
+            output.status,
+            output.stderr
+        );
+        let summary = output.stderr.lines().last().unwrap_or_default();
+        assert!(
+            summary.starts_with(&format!(
+                "nftrace: {} events printed",
+                output.stdout_lines.len()
+            )),
+            "summary `{summary}` vs {} lines",
+            output.stdout_lines.len()
+        );
+        assert!(summary.contains("; 0 events lost"), "{summary}");
+        assert_eq!(
+            output.json.len(),
+            output.stdout_lines.len(),
+            "every line is JSON"
+        );
+        output.json
+    }
+
     /// Sends SIGINT, waits for the process to exit and returns everything it printed.
     /// Panics if it has not exited [`PROCESS_GUARD`] after the signal.
     pub fn stop(mut self) -> NftraceOutput {
