@@ -40,6 +40,13 @@ enum Command {
     /// `sysctl net.netfilter.nf_log.2=nfnetlink_log`, and `.10` for IPv6).
     /// Stops on Ctrl-C, SIGTERM, SIGHUP, after --count events or after --duration,
     /// and prints on stderr how many events were seen and how many the kernel lost.
+    ///
+    /// Each step is resolved against a snapshot of the ruleset read at start and kept
+    /// current while rules change: nf_tables rules by handle (their number in the chain and
+    /// the text `nft` prints), iptables-legacy `table:chain:kind:N` steps by position (the
+    /// `iptables-legacy-save` line; an explicit `-j ACCEPT` the kernel calls `policy` is
+    /// shown as the rule it is), interfaces by name. A step the snapshot cannot place says
+    /// "not in ruleset"; it never shows another rule.
     Events(EventsArgs),
 
     /// Show, for each family and hook, the order in which the kernel runs things: nf_tables
