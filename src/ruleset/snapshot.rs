@@ -223,22 +223,12 @@ impl Snapshot {
         let Snapshot {
             legacy, interfaces, ..
         } = self;
-        let interfaces: &Interfaces = match interfaces {
-            Some(interfaces) => interfaces,
-            None => {
-                return StepInfo {
-                    nft: None,
-                    legacy: step.and_then(|s| legacy.as_mut().map(|c| c.resolve(family, s))),
-                    iif: None,
-                    oif: None,
-                }
-            }
-        };
+        let name = |index: Option<u32>| interfaces.as_ref()?.cached(index?);
         StepInfo {
             nft: None,
-            legacy: step.and_then(|s| legacy.as_mut().map(|c| c.resolve(family, s))),
-            iif: indev.and_then(|i| interfaces.cached(i)),
-            oif: outdev.and_then(|i| interfaces.cached(i)),
+            legacy: step.and_then(|s| legacy.as_mut().map(|cache| cache.resolve(family, s))),
+            iif: name(indev),
+            oif: name(outdev),
         }
     }
 
