@@ -584,41 +584,10 @@ mod tests {
 
     // Captured on Linux 6.18 by `capture.py ruleset-session` (tests/fixtures/README.md): the
     // dump of RULESET_SESSION_NFT, then the notifications of RULESET_SESSION_CHANGES.
-    const DUMP: &[u8] = include_bytes!("../../../tests/fixtures/nft_ruleset_dump.nlmsg");
     const NOTIFY: &[u8] = include_bytes!("../../../tests/fixtures/nft_ruleset_notify.nlmsg");
 
-    /// Sorts the captured dump into the replies of each request, as the dump socket does.
     fn replies() -> NftDumpReplies {
-        let mut replies = NftDumpReplies::default();
-        let mut offset = 0;
-        while offset < DUMP.len() {
-            let mut end = offset;
-            for message in messages(&DUMP[offset..]) {
-                let message = message.unwrap();
-                let start = offset + message.offset;
-                end = start + (message.header.len as usize).next_multiple_of(4);
-                let bytes = &DUMP[start..end];
-                match RulesetMessage::parse(&message) {
-                    Ok(Some(RulesetMessage {
-                        body: RulesetBody::NewGen(gen),
-                        ..
-                    })) => replies.generation = gen.id,
-                    Ok(Some(RulesetMessage { body, .. })) => {
-                        let out = match body {
-                            RulesetBody::NewTable(_) => &mut replies.tables,
-                            RulesetBody::NewChain(_) => &mut replies.chains,
-                            RulesetBody::NewRule(_) => &mut replies.rules,
-                            RulesetBody::NewSet(_) => &mut replies.sets,
-                            other => panic!("{other:?} in a dump"),
-                        };
-                        out.extend_from_slice(bytes);
-                    }
-                    _ => {}
-                }
-            }
-            offset = end;
-        }
-        replies
+        super::super::captured::dump_replies()
     }
 
     fn handles(ruleset: &NftRuleset, chain: &str) -> Vec<u64> {

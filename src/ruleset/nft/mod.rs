@@ -31,6 +31,8 @@
 
 mod apply;
 mod build;
+#[cfg(test)]
+pub(crate) mod captured;
 mod error;
 mod lookup;
 mod rename;

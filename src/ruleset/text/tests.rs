@@ -8,51 +8,17 @@ use super::fill::fill_texts;
 use super::listing::expression_listing;
 use super::nft_list::parse_listing;
 use super::render::{render_rule, RenderContext};
-use crate::netlink::NftDumpReplies;
 use crate::ruleset::model::{Expr, NftRuleset, TextSource};
-use crate::wire::{messages, RulesetBody, RulesetMessage};
-
-/// Captured on Linux 6.18 by `capture.py ruleset-session` (tests/fixtures/README.md): the
-/// GETTABLE/GETCHAIN/GETRULE/GETSET dump of `RULESET_SESSION_NFT` in capture.py.
-const DUMP: &[u8] = include_bytes!("../../../tests/fixtures/nft_ruleset_dump.nlmsg");
 
 /// `nft -s -a list ruleset` of the same `RULESET_SESSION_NFT`, loaded with `nft -f` into a
 /// scratch namespace on this machine (nft 1.0.6); rule handles match the dump because
 /// handles are counted per table from 1.
 const LISTING: &str = include_str!("testdata/session_listing.txt");
 
-/// The dump sorted into the replies of each request, as the dump socket returns them.
+/// The dump of `RULESET_SESSION_NFT` in capture.py, captured on Linux 6.18 (see
+/// `ruleset::nft::captured`), as a snapshot.
 fn ruleset() -> NftRuleset {
-    let mut replies = NftDumpReplies::default();
-    let mut offset = 0;
-    while offset < DUMP.len() {
-        let mut end = offset;
-        for message in messages(&DUMP[offset..]) {
-            let message = message.unwrap();
-            let start = offset + message.offset;
-            end = start + (message.header.len as usize).next_multiple_of(4);
-            let bytes = &DUMP[start..end];
-            match RulesetMessage::parse(&message) {
-                Ok(Some(RulesetMessage {
-                    body: RulesetBody::NewGen(gen),
-                    ..
-                })) => replies.generation = gen.id,
-                Ok(Some(RulesetMessage { body, .. })) => {
-                    let out = match body {
-                        RulesetBody::NewTable(_) => &mut replies.tables,
-                        RulesetBody::NewChain(_) => &mut replies.chains,
-                        RulesetBody::NewRule(_) => &mut replies.rules,
-                        RulesetBody::NewSet(_) => &mut replies.sets,
-                        _ => continue,
-                    };
-                    out.extend_from_slice(bytes);
-                }
-                _ => {}
-            }
-        }
-        offset = end;
-    }
-    NftRuleset::from_dump(&replies).unwrap()
+    NftRuleset::from_dump(&crate::ruleset::nft::captured::dump_replies()).unwrap()
 }
 
 fn rule_exprs<'a>(
