@@ -300,7 +300,7 @@ run_tool() {
     case $1 in
     "$nftrace_bin")
         local summary
-        summary=$(grep -E 'events printed' "$err" || true)
+        summary=$(grep -E '(events|packets) printed' "$err" || true)
         events=$(sed -nE 's/.*\(([0-9]+) nf_tables trace events.*/\1/p' <<<"$summary")
         if grep -q '0 events lost' <<<"$summary"; then
             lost=0
@@ -331,6 +331,8 @@ run_tool() {
 
 run_all_tools() {
     local set=$1 n=$2 rate=$3
+    run_tool "$set: nftrace paths (text)" "$n" "$rate" "$nftrace_bin"
+    run_tool "$set: nftrace paths --json" "$n" "$rate" "$nftrace_bin" --json
     run_tool "$set: nftrace --json" "$n" "$rate" "$nftrace_bin" events --json
     run_tool "$set: nftrace (text)" "$n" "$rate" "$nftrace_bin" events
     run_tool "$set: nftrace --no-ruleset" "$n" "$rate" "$nftrace_bin" events --no-ruleset

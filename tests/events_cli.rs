@@ -588,26 +588,36 @@ fn non_root_with_save_raw_creates_no_file() {
     );
 }
 
-/// No arguments: clap prints the help on stderr (`arg_required_else_help`) and exits 2.
+/// `--help` explains the default command (packet paths) and lists the others; an unknown
+/// option is a usage error (exit 2) that changes nothing.
 #[test]
-fn no_arguments_prints_help_and_exits_2() {
+fn help_describes_the_default_command_and_bad_options_exit_2() {
     require_root();
-    let ns = Netns::new("clinoargs");
+    let ns = Netns::new("clihelp");
     let before = snapshot(&ns);
-    let output = run_in_ns(&ns, &[], &[]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let output = run_in_ns(&ns, &[], &["--help"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        stdout.starts_with("A netfilter tracer"),
+        "the help starts with the about line: {stdout}"
+    );
+    assert!(stdout.contains("Usage: nftrace [OPTIONS]"), "{stdout}");
+    assert!(stdout.contains("one block per packet"), "{stdout}");
+    for command in ["events", "ruleset", "hooks"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{command} "))),
+            "the help lists the {command} command: {stdout}"
+        );
+    }
+    let output = run_in_ns(&ns, &[], &["--no-such-option"]);
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert!(output.stdout.is_empty(), "{output:?}");
     assert!(
-        stderr.starts_with("A netfilter tracer"),
-        "the help starts with the about line: {stderr}"
-    );
-    assert!(stderr.contains("Usage: nftrace <COMMAND>"), "{stderr}");
-    assert!(
-        stderr
-            .lines()
-            .any(|l| l.trim_start().starts_with("events ")),
-        "the help lists the events command: {stderr}"
+        String::from_utf8_lossy(&output.stderr).contains("--no-such-option"),
+        "{output:?}"
     );
     assert_eq!(snapshot(&ns), before);
 }

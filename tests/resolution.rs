@@ -645,12 +645,7 @@ fn hybrid_host_every_step_resolves_with_its_tools_text() {
         GUARD,
     );
     let output = nftrace.stop();
-    assert!(
-        output.status.success(),
-        "{:?}: {}",
-        output.status,
-        output.stderr
-    );
+    output.assert_success();
     assert!(
         sentinel_seen,
         "the sentinel's steps never came: {}",
@@ -1020,12 +1015,7 @@ fn changes_while_tracing_resolve_to_the_rule_that_was_hit() {
     assert_eq!(hits.len(), 2);
     assert!(hits.iter().all(|h| !old.contains(&h.handle)), "{hits:#?}");
     let output = nftrace.stop();
-    assert!(
-        output.status.success(),
-        "{:?}: {}",
-        output.status,
-        output.stderr
-    );
+    output.assert_success();
 
     legacy_changes();
     // Last, the part that depends on nftrace's own texts for new rules.
@@ -1116,12 +1106,7 @@ fn legacy_changes() {
     let steps = legacy_packet(&ns, &mut nftrace, "filter:LCHAIN:rule:1", "-A after -F");
     assert_eq!(steps, path(&["filter:LCHAIN:rule:1"]));
     let output = nftrace.stop();
-    assert!(
-        output.status.success(),
-        "{:?}: {}",
-        output.status,
-        output.stderr
-    );
+    output.assert_success();
 }
 
 /// Rules added and hit before nftrace asks nft again: a fresh nftrace asked nft when it
@@ -1162,12 +1147,7 @@ fn nft_rules_added_and_hit_at_once(ns: &Netns) {
         eprintln!("note: the machine was slow ({elapsed:?}): the rules' sources were not checked");
     }
     let output = nftrace.stop();
-    assert!(
-        output.status.success(),
-        "{:?}: {}",
-        output.status,
-        output.stderr
-    );
+    output.assert_success();
 }
 
 // ---------------------------------------------------------------------------------------------

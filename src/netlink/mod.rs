@@ -62,6 +62,7 @@ mod socket;
 #[allow(unsafe_code)]
 mod sys_io;
 mod trace;
+mod transaction;
 
 // The legacy x_tables reader (`ruleset::iptables`) makes its `getsockopt` calls through here.
 pub(crate) use sys_io::{get_option_bytes, open_raw_ip_socket};
@@ -78,3 +79,7 @@ pub use nflog::{ConntrackInfo, NflogConfig, NflogSocket};
 pub use poll::{poll_readable, poll_readable_into};
 pub use rcvbuf::{RecvBufferSize, DEFAULT_RCVBUF_BYTES};
 pub use trace::{TraceSocket, TraceSocketConfig};
+pub use transaction::{Errno, NftError};
+
+// nf_tables transactions (the nft trace trigger).
+pub(crate) use transaction::{AttrBuf, NftMessage, Transaction};

@@ -59,6 +59,14 @@ impl fmt::Display for UtcTime {
     }
 }
 
+/// Serialises a time as its ISO 8601 text (for `#[serde(serialize_with)]`).
+pub fn serialize_time<S: serde::Serializer>(
+    time: &SystemTime,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&UtcTime::from_system(*time))
+}
+
 struct Clock<'a>(&'a UtcTime);
 
 impl fmt::Display for Clock<'_> {

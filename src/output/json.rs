@@ -7,8 +7,9 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::clock::UtcTime;
-use super::names::{self, CT_STATES, CT_STATUS};
+use super::names::{self, bit_list, CT_STATES, CT_STATUS};
 use super::EventWriter;
+use crate::correlate::CtInfo;
 use crate::packet::PacketSummary;
 use crate::ruleset::iptables::LegacyResolution;
 use crate::ruleset::model::TextSource;
@@ -121,17 +122,7 @@ struct TraceJson<'a> {
 
 impl<'a> TraceJson<'a> {
     fn new(time: &'a str, t: &TraceEvent<'a>, step: &StepInfo<'a>) -> Self {
-        let ct =
-            (t.ct_id.is_some() || t.ct_state.is_some() || t.ct_status.is_some()).then(|| CtJson {
-                id: t.ct_id_u32(),
-                direction: t.ct_direction.map(|d| match d {
-                    CtDirection::Original => "original".to_owned(),
-                    CtDirection::Reply => "reply".to_owned(),
-                    CtDirection::Other(n) => n.to_string(),
-                }),
-                state: t.ct_state.map(|v| bit_list(v, &CT_STATES)),
-                status: t.ct_status.map(|v| bit_list(v, &CT_STATUS)),
-            });
+        let ct = CtInfo::of_trace(t).as_ref().map(CtJson::new);
         TraceJson {
             time,
             source: "nftables",
@@ -391,8 +382,9 @@ struct StepJson<'a> {
     number: u32,
 }
 
+/// Conntrack as the JSON outputs print it: state and status as lists of names.
 #[derive(Serialize)]
-struct CtJson {
+pub(super) struct CtJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -401,6 +393,21 @@ struct CtJson {
     state: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<Vec<String>>,
+}
+
+impl CtJson {
+    pub(super) fn new(ct: &CtInfo) -> Self {
+        CtJson {
+            id: ct.id,
+            direction: ct.direction.map(|d| match CtDirection::from_u8(d) {
+                CtDirection::Original => "original".to_owned(),
+                CtDirection::Reply => "reply".to_owned(),
+                CtDirection::Other(n) => n.to_string(),
+            }),
+            state: ct.state.map(|v| bit_list(v, &CT_STATES)),
+            status: ct.status.map(|v| bit_list(v, &CT_STATUS)),
+        }
+    }
 }
 
 /// A verdict as `{"verdict": "jump", "target": "chain"}`-style fields: serialised as an
@@ -463,16 +470,6 @@ impl Serialize for Hex<'_> {
         }
         serializer.serialize_str(&text)
     }
-}
-
-/// Named bits, plus the unnamed remainder as a hex string, so nothing is dropped.
-fn bit_list(value: u32, table: &'static [(u32, &'static str)]) -> Vec<String> {
-    let named: u32 = table.iter().fold(0, |acc, (bit, _)| acc | bit);
-    let mut list: Vec<String> = names::bit_names(value, table).map(str::to_owned).collect();
-    if value & !named != 0 {
-        list.push(format!("{:#x}", value & !named));
-    }
-    list
 }
 
 /// Serialises a value as its `Display` text, without an intermediate `String`.

@@ -6,6 +6,7 @@ pub mod hooks;
 pub mod json;
 pub mod names;
 pub mod packet;
+pub mod paths;
 pub mod ruleset;
 pub mod text;
 

@@ -77,6 +77,16 @@ pub fn bit_names(
         .map(|(_, name)| *name)
 }
 
+/// Named bits, plus the unnamed remainder as a hex string, so nothing is dropped.
+pub fn bit_list(value: u32, table: &'static [(u32, &'static str)]) -> Vec<String> {
+    let named: u32 = table.iter().fold(0, |acc, (bit, _)| acc | bit);
+    let mut list: Vec<String> = bit_names(value, table).map(str::to_owned).collect();
+    if value & !named != 0 {
+        list.push(format!("{:#x}", value & !named));
+    }
+    list
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

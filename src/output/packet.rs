@@ -77,7 +77,7 @@ impl fmt::Display for PacketText<'_> {
 }
 
 /// An address with an optional port: `10.0.0.1:53`, `[fd00::1]:53`, `10.0.0.1`, `fd00::1`.
-struct Endpoint(IpAddr, Option<u16>);
+pub(super) struct Endpoint(pub(super) IpAddr, pub(super) Option<u16>);
 
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -178,8 +178,18 @@ pub struct TableInfo<'a> {
     pub use_count: Option<u32>,
     /// `NFTA_TABLE_OWNER`: the netlink port id of the process owning the table.
     pub owner: Option<u32>,
+    /// `NFTA_TABLE_USERDATA`, raw (libnftnl TLVs; see [`TableInfo::comment`]).
+    pub userdata: Option<&'a [u8]>,
     /// Attributes this decoder does not know.
     pub unknown_attributes: u16,
+}
+
+impl<'a> TableInfo<'a> {
+    /// The table's comment from its user data, if it has one (`NFTNL_UDATA_TABLE_COMMENT`
+    /// has the same type and layout as the rule comment).
+    pub fn comment(&self) -> Option<&'a str> {
+        self.userdata.and_then(rule_comment)
+    }
 }
 
 /// The hook of a base chain (`NFTA_CHAIN_HOOK`, `NFTA_HOOK_*`).
@@ -502,6 +512,7 @@ fn parse_table<'a>(family: u8, attrs: &'a [u8], base: usize) -> Result<TableInfo
         flags: 0,
         use_count: None,
         owner: None,
+        userdata: None,
         unknown_attributes: 0,
     };
     for attr in Attrs::new(attrs, base, TABLE_ATTRS) {
@@ -512,7 +523,8 @@ fn parse_table<'a>(family: u8, attrs: &'a [u8], base: usize) -> Result<TableInfo
             NFTA_TABLE_USE => table.use_count = Some(attr.be32()?),
             NFTA_TABLE_HANDLE => handle = Some(attr.be64()?),
             NFTA_TABLE_OWNER => table.owner = Some(attr.be32()?),
-            NFTA_TABLE_PAD | NFTA_TABLE_USERDATA => {}
+            NFTA_TABLE_USERDATA => table.userdata = Some(attr.payload()),
+            NFTA_TABLE_PAD => {}
             _ => count(&mut table.unknown_attributes),
         }
     }

@@ -160,6 +160,15 @@ impl CtDirection {
             other => CtDirection::Other(other),
         }
     }
+
+    /// The value as sent.
+    pub fn as_u8(self) -> u8 {
+        match self {
+            CtDirection::Original => IP_CT_DIR_ORIGINAL,
+            CtDirection::Reply => IP_CT_DIR_REPLY,
+            CtDirection::Other(other) => other,
+        }
+    }
 }
 
 /// A trace id (`NFTA_TRACE_ID`): the kernel's `u32`, read in host byte order as the kernel

@@ -419,6 +419,20 @@ impl Drop for LegacyTraceGuard<'_> {
 /// IPv6 to `nfnetlink_log` (restored when the guard drops) and appends `-j TRACE` to raw
 /// PREROUTING and OUTPUT with iptables-legacy and ip6tables-legacy.
 pub fn install_legacy_trace(ns: &Netns) -> LegacyTraceGuard<'_> {
+    let guard = bind_nf_log(ns);
+    for tool in ["iptables-legacy", "ip6tables-legacy"] {
+        for chain in ["PREROUTING", "OUTPUT"] {
+            ns.exec(&[tool, "-w", "-t", "raw", "-A", chain, "-j", "TRACE"]);
+        }
+    }
+    guard
+}
+
+/// Binds nf_log for IPv4 and IPv6 to `nfnetlink_log` in the namespace (restored when the
+/// guard drops), without adding any TRACE rule: legacy tables then log TRACE for packets
+/// whose trace bit an nft `meta nftrace set 1` rule set (DESIGN.md, "one trace bit for both
+/// stacks").
+pub fn bind_nf_log(ns: &Netns) -> LegacyTraceGuard<'_> {
     let mut guard = LegacyTraceGuard {
         ns,
         saved: Vec::new(),
@@ -427,11 +441,6 @@ pub fn install_legacy_trace(ns: &Netns) -> LegacyTraceGuard<'_> {
         let old = ns.sysctl(key);
         guard.saved.push((key, old));
         ns.set_sysctl(key, "nfnetlink_log");
-    }
-    for tool in ["iptables-legacy", "ip6tables-legacy"] {
-        for chain in ["PREROUTING", "OUTPUT"] {
-            ns.exec(&[tool, "-w", "-t", "raw", "-A", chain, "-j", "TRACE"]);
-        }
     }
     guard
 }
@@ -504,6 +513,13 @@ pub struct NftraceOutput {
     pub stdout_lines: Vec<String>,
     /// All of stderr.
     pub stderr: String,
+}
+
+impl NftraceOutput {
+    /// Panics (with the status and stderr) unless nftrace exited 0.
+    pub fn assert_success(&self) {
+        assert!(self.status.success(), "{:?}: {}", self.status, self.stderr);
+    }
 }
 
 /// The `nftrace` binary running in a namespace, its output collected line by line.
@@ -626,21 +642,29 @@ impl Nftrace {
         &self.json
     }
 
-    /// [`Nftrace::stop`], then checks what every lossless JSON run must show: exit 0, a
-    /// summary whose printed count equals the stdout lines and that lost nothing, and every
-    /// line JSON. Returns the JSON values.
+    /// [`Nftrace::stop_checked_counting`] for `nftrace events --json`, whose summary counts
+    /// events.
     pub fn stop_checked(self) -> Vec<Value> {
+        self.stop_checked_counting("events")
+    }
+
+    /// [`Nftrace::stop_checked_counting`] for the default command (one JSON object per
+    /// packet path), whose summary counts packets. Returns the paths.
+    pub fn stop_checked_paths(self) -> Vec<Value> {
+        self.stop_checked_counting("packets")
+    }
+
+    /// [`Nftrace::stop`], then checks what every lossless JSON run must show: exit 0, a
+    /// summary `nftrace: N <printed> printed…` whose N equals the stdout lines and that lost
+    /// nothing, and every line JSON. `printed` is what the command prints a line for
+    /// (`events`, `packets`). Returns the JSON values.
+    pub fn stop_checked_counting(self, printed: &str) -> Vec<Value> {
         let output = self.stop();
-        assert!(
-            output.status.success(),
-            "{:?}: {}",
-            output.status,
-            output.stderr
-        );
+        output.assert_success();
         let summary = output.stderr.lines().last().unwrap_or_default();
         assert!(
             summary.starts_with(&format!(
-                "nftrace: {} events printed",
+                "nftrace: {} {printed} printed",
                 output.stdout_lines.len()
             )),
             "summary `{summary}` vs {} lines",
