@@ -145,6 +145,9 @@ impl ListenError {
     }
 }
 
+/// Receive batches taken from one socket per [`Listener::poll`] (32 datagrams each).
+const MAX_BATCHES_PER_DRAIN: usize = 64;
+
 /// Both sockets, one receive batch, and the counts.
 #[derive(Debug)]
 pub struct Listener {
@@ -269,7 +272,8 @@ impl Listener {
         stats
     }
 
-    /// Waits up to `timeout` for any source, then receives and decodes everything queued,
+    /// Waits up to `timeout` for any source, then receives and decodes what is queued (up to
+    /// 64 batches per socket; the rest at the next call, which finds it ready at once),
     /// handing it to `handler`: ruleset changes first, so that a trace event never names a
     /// rule whose creation is still waiting in a queue. Returns with nothing done when a
     /// signal interrupts the wait.
@@ -322,6 +326,7 @@ impl Listener {
 
     /// Receives batches from one socket until it has nothing queued.
     fn drain(&mut self, source: Source, handler: &mut impl Handler) -> Result<(), ListenError> {
+        let mut batches = 0;
         loop {
             let overruns_before = self.monitor.as_ref().map(|m| m.stats().overruns);
             let received = match source {
@@ -369,6 +374,12 @@ impl Listener {
                 }
             }
             if received < self.batch.slots() {
+                return Ok(());
+            }
+            batches += 1;
+            if batches >= MAX_BATCHES_PER_DRAIN {
+                // The socket still holds more; the caller polls again at once. Returning
+                // lets it hand over what is finished, so a burst never piles up in memory.
                 return Ok(());
             }
         }

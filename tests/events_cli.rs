@@ -602,8 +602,11 @@ fn help_describes_the_default_command_and_bad_options_exit_2() {
         stdout.starts_with("A netfilter tracer"),
         "the help starts with the about line: {stdout}"
     );
-    assert!(stdout.contains("Usage: nftrace [OPTIONS]"), "{stdout}");
-    assert!(stdout.contains("one block per packet"), "{stdout}");
+    assert!(
+        stdout.contains("Usage: nftrace [OPTIONS] [FILTER]..."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("prints one block per"), "{stdout}");
     for command in ["events", "ruleset", "hooks"] {
         assert!(
             stdout

@@ -239,9 +239,10 @@ fn hybrid_udp_traced(ns: &Netns) -> LegacyTraceGuard<'_> {
 // ---------------------------------------------------------------------------------------------
 // Running nftrace.
 
-/// Starts `nftrace --json EXTRA…` in the namespace.
+/// Starts `nftrace --json --no-install EXTRA…` in the namespace (each test installs its own
+/// trace rules).
 fn start(ns: &Netns, extra: &[&str]) -> Nftrace {
-    let mut args = vec!["--json"];
+    let mut args = vec!["--json", "--no-install"];
     args.extend_from_slice(extra);
     Nftrace::start(ns, &args)
 }

@@ -13,7 +13,7 @@
 //!   hook or was dropped, or after a longer quiet time otherwise; at most `max_open` paths
 //!   are open (the oldest are closed first), so memory does not grow with run time.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use super::identity::{same_packet, PacketKey};
@@ -62,7 +62,8 @@ pub struct CorrelateStats {
 #[derive(Debug)]
 pub struct Correlator {
     config: CorrelateConfig,
-    open: HashMap<u64, OpenPath>,
+    /// By id, which grows with time: the first entry is the oldest.
+    open: BTreeMap<u64, OpenPath>,
     by_trace_id: HashMap<u32, u64>,
     by_key: HashMap<PacketKey, Vec<u64>>,
     finished: Vec<PacketPath>,
@@ -75,7 +76,7 @@ impl Correlator {
     pub fn new(config: CorrelateConfig) -> Correlator {
         Correlator {
             config,
-            open: HashMap::new(),
+            open: BTreeMap::new(),
             by_trace_id: HashMap::new(),
             by_key: HashMap::new(),
             finished: Vec::new(),
@@ -151,8 +152,7 @@ impl Correlator {
 
     /// Closes every open path (at the end of a run).
     pub fn close_all(&mut self) {
-        let mut ids: Vec<u64> = self.open.keys().copied().collect();
-        ids.sort_unstable();
+        let ids: Vec<u64> = self.open.keys().copied().collect();
         for id in ids {
             self.close(id);
         }
@@ -222,13 +222,15 @@ impl Correlator {
 
     fn start_path(&mut self, observation: &Observation, now: Instant) -> u64 {
         while self.open.len() >= self.config.max_open.max(1) {
-            let Some(oldest) = self.open.keys().min().copied() else {
+            let Some((&oldest, path)) = self.open.iter_mut().next() else {
                 break;
             };
-            if let Some(path) = self.open.get_mut(&oldest) {
+            // A packet that already left netfilter is only waiting for stragglers: closing
+            // it early loses nothing likely. Anything else is cut short, and says so.
+            if !path.at_final_stage() {
                 path.evicted = true;
+                self.stats.evicted += 1;
             }
-            self.stats.evicted += 1;
             self.close(oldest);
         }
         let id = self.next_id;

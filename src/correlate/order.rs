@@ -76,11 +76,6 @@ impl Stage {
     pub fn is_final(self) -> bool {
         matches!(self, Stage::Input | Stage::Postrouting | Stage::Egress)
     }
-
-    /// True for the stages a pass can start at.
-    fn starts_pass(self) -> bool {
-        matches!(self, Stage::Ingress | Stage::Prerouting | Stage::Output)
-    }
 }
 
 /// Which base chain (nf_tables) or table (iptables-legacy) a step ran in: a hash of its
@@ -124,13 +119,17 @@ impl Position {
         } else if self.stage.precedes(next.stage) {
             return Succession::Next;
         }
+        // Back in through loopback: the next pass may start at any incoming stage, since a
+        // source may have no chain at prerouting.
         if left_by_loopback
             && matches!(
                 self.stage,
                 Stage::Output | Stage::Postrouting | Stage::Egress
             )
-            && next.stage.starts_pass()
-            && next.stage != Stage::Output
+            && matches!(
+                next.stage,
+                Stage::Ingress | Stage::Prerouting | Stage::Input | Stage::Forward
+            )
         {
             return Succession::Reentry;
         }
@@ -214,6 +213,10 @@ mod tests {
         let raw = at(Stage::Prerouting, -300, 1);
         assert_eq!(post.succession(&raw, true), Succession::Reentry);
         assert_eq!(post.succession(&raw, false), Succession::No);
+        // A source with no chain at prerouting sees the packet next at input.
+        let output = at(Stage::Output, 0, 5);
+        let input = at(Stage::Input, 0, 3);
+        assert_eq!(output.succession(&input, true), Succession::Reentry);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The parsed filter expression, as written (before normalisation), with the place of every
 //! part in the input so that later errors ("matches no packet") can point at it. `Display`
 //! prints it back in a normalised spelling: keywords instead of `&&`/`||`/`!`, only the
-//! parentheses precedence needs, `and`/`or` chains flattened.
+//! parentheses precedence needs (`a and (b and c)` prints as `a and b and c`).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -29,13 +29,26 @@ pub enum Primitive {
     /// `icmp6`: ICMPv6 over IPv6.
     Icmp6,
     /// `[src|dst] host ADDR`; no direction: either.
-    Host { dir: Option<Dir>, addr: IpAddr },
+    Host {
+        dir: Option<Dir>,
+        addr: IpAddr,
+    },
     /// `[src|dst] net ADDR/LEN`.
-    Net { dir: Option<Dir>, net: IpNet },
+    Net {
+        dir: Option<Dir>,
+        net: IpNet,
+    },
     /// `[src|dst] port N`: TCP or UDP.
-    Port { dir: Option<Dir>, port: u16 },
+    Port {
+        dir: Option<Dir>,
+        port: u16,
+    },
     /// `[src|dst] portrange LO-HI`: TCP or UDP.
-    PortRange { dir: Option<Dir>, lo: u16, hi: u16 },
+    PortRange {
+        dir: Option<Dir>,
+        lo: u16,
+        hi: u16,
+    },
 }
 
 /// What a node is.
@@ -43,9 +56,9 @@ pub enum Primitive {
 pub enum Kind {
     Primitive(Primitive),
     Not(Box<Node>),
-    /// Two or more operands, none of them an `And`.
+    /// Two or more operands (an `And` operand was written in parentheses).
     And(Vec<Node>),
-    /// Two or more operands, none of them an `Or`.
+    /// Two or more operands (an `Or` operand was written in parentheses).
     Or(Vec<Node>),
 }
 
@@ -80,20 +93,6 @@ impl Expr {
     }
 }
 
-impl Node {
-    /// True when the two trees are the same ignoring where their parts were written.
-    pub fn same_tree(&self, other: &Node) -> bool {
-        match (&self.kind, &other.kind) {
-            (Kind::Primitive(a), Kind::Primitive(b)) => a == b,
-            (Kind::Not(a), Kind::Not(b)) => a.same_tree(b),
-            (Kind::And(a), Kind::And(b)) | (Kind::Or(a), Kind::Or(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_tree(y))
-            }
-            _ => false,
-        }
-    }
-}
-
 fn dir_prefix(dir: Option<Dir>) -> &'static str {
     match dir {
         None => "",
@@ -122,14 +121,10 @@ impl fmt::Display for Primitive {
 }
 
 impl Node {
-    /// Writes the node, in parentheses when it binds looser than its context needs.
-    fn fmt_operand(&self, f: &mut fmt::Formatter<'_>, parenthesise_and: bool) -> fmt::Result {
-        let needs = match self.kind {
-            Kind::Primitive(_) | Kind::Not(_) => false,
-            Kind::And(_) => parenthesise_and,
-            Kind::Or(_) => true,
-        };
-        if needs {
+    /// Writes the node, in parentheses when it binds looser than its context needs
+    /// (`and` chains and `or` chains print flat).
+    fn fmt_operand(&self, f: &mut fmt::Formatter<'_>, in_and: bool) -> fmt::Result {
+        if matches!(self.kind, Kind::Or(_)) && in_and {
             write!(f, "({self})")
         } else {
             write!(f, "{self}")
@@ -141,20 +136,17 @@ impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             Kind::Primitive(p) => write!(f, "{p}"),
-            Kind::Not(inner) => {
-                f.write_str("not ")?;
-                inner.fmt_operand(f, true)
-            }
+            Kind::Not(inner) => match inner.kind {
+                Kind::And(_) | Kind::Or(_) => write!(f, "not ({inner})"),
+                _ => write!(f, "not {inner}"),
+            },
             Kind::And(nodes) | Kind::Or(nodes) => {
-                let (joiner, parenthesise_and) = match self.kind {
-                    Kind::And(_) => (" and ", true),
-                    _ => (" or ", false),
-                };
+                let in_and = matches!(self.kind, Kind::And(_));
                 for (i, node) in nodes.iter().enumerate() {
                     if i > 0 {
-                        f.write_str(joiner)?;
+                        f.write_str(if in_and { " and " } else { " or " })?;
                     }
-                    node.fmt_operand(f, parenthesise_and)?;
+                    node.fmt_operand(f, in_and)?;
                 }
                 Ok(())
             }

@@ -103,7 +103,9 @@ mod tests {
     use super::*;
     use TokenKind::*;
 
-    fn lex(input: &str) -> Vec<(TokenKind, &str, usize)> {
+    type Lexed<'a> = (TokenKind, &'a str, usize);
+
+    fn lex(input: &str) -> Vec<Lexed<'_>> {
         tokenize(input)
             .into_iter()
             .map(|t| (t.kind, t.text, t.offset))
@@ -112,7 +114,7 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: &[(&str, &[(TokenKind, &str, usize)])] = &[
+        let cases: &[(&str, &[Lexed])] = &[
             ("", &[]),
             ("   \t\n ", &[]),
             ("udp", &[(Word, "udp", 0)]),
@@ -147,7 +149,10 @@ mod tests {
                     (Word, "10.0.0.0/8", 21),
                 ],
             ),
-            ("portrange 1-2", &[(Word, "portrange", 0), (Word, "1-2", 10)]),
+            (
+                "portrange 1-2",
+                &[(Word, "portrange", 0), (Word, "1-2", 10)],
+            ),
             (
                 "a&b|c",
                 &[

@@ -134,11 +134,15 @@ impl IpNet {
     pub fn new(addr: IpAddr, prefix: u8) -> Option<IpNet> {
         let addr = match addr {
             IpAddr::V4(a) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(prefix.min(32))).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(prefix.min(32)))
+                    .unwrap_or(0);
                 (prefix <= 32).then(|| IpAddr::from((u32::from(a) & mask).to_be_bytes()))?
             }
             IpAddr::V6(a) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(prefix.min(128))).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(prefix.min(128)))
+                    .unwrap_or(0);
                 (prefix <= 128).then(|| IpAddr::from((u128::from(a) & mask).to_be_bytes()))?
             }
         };

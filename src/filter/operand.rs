@@ -130,7 +130,10 @@ mod tests {
     fn addresses() {
         assert_eq!(address("10.0.0.1"), Ok("10.0.0.1".parse().unwrap()));
         assert_eq!(address("fd00::1"), Ok("fd00::1".parse().unwrap()));
-        assert_eq!(address("::ffff:1.2.3.4"), Ok("::ffff:1.2.3.4".parse().unwrap()));
+        assert_eq!(
+            address("::ffff:1.2.3.4"),
+            Ok("::ffff:1.2.3.4".parse().unwrap())
+        );
         let bad: &[(&str, &str)] = &[
             ("example.com", "no DNS"),
             ("localhost", "no DNS"),
@@ -221,7 +224,10 @@ mod tests {
             ("1-", "second port"),
             ("-5", "first port"),
             ("1-2-3", "second port"),
-            ("1-70000", "second port of the range: a port number is 0 to 65535"),
+            (
+                "1-70000",
+                "second port of the range: a port number is 0 to 65535",
+            ),
             ("http-https", "first port"),
         ];
         for (text, want) in bad {

@@ -76,30 +76,34 @@ fn token_span(token: &Token<'_>) -> Span {
     span(token.offset, token.offset + token.text.len())
 }
 
-/// Joins operands, flattening operands of the same kind (`a and (b and c)`).
-fn join(nodes: Vec<Node>, and: bool) -> Node {
-    let start = nodes.first().map_or(0, |n| n.span.start);
-    let end = nodes.last().map_or(0, |n| n.span.end);
-    let mut flat = Vec::with_capacity(nodes.len());
-    for node in nodes {
-        match node.kind {
-            Kind::And(inner) if and => flat.extend(inner),
-            Kind::Or(inner) if !and => flat.extend(inner),
-            kind => flat.push(Node {
-                kind,
-                span: node.span,
-            }),
-        }
-    }
-    if flat.len() == 1 {
-        if let Some(node) = flat.pop() {
+/// Joins operands (a parenthesised `and` inside an `and` stays a node of its own, so that
+/// error pointers never cut through parentheses).
+fn join(mut nodes: Vec<Node>, and: bool) -> Node {
+    if nodes.len() == 1 {
+        if let Some(node) = nodes.pop() {
             return node;
         }
     }
+    let start = nodes.first().map_or(0, |n| n.span.start);
+    let end = nodes.last().map_or(0, |n| n.span.end);
     Node {
-        kind: if and { Kind::And(flat) } else { Kind::Or(flat) },
+        kind: if and {
+            Kind::And(nodes)
+        } else {
+            Kind::Or(nodes)
+        },
         span: span(start, end),
     }
+}
+
+/// The error for `&` or `|` alone.
+fn lone_operator(text: &str) -> Option<String> {
+    let word = match text {
+        "&" => "and",
+        "|" => "or",
+        _ => return None,
+    };
+    Some(format!("not an operator: write `{text}{text}` or `{word}`"))
 }
 
 fn is_number_like(text: &str) -> bool {
@@ -129,7 +133,9 @@ impl<'a> Parser<'a> {
             return Err(FilterError::new(
                 token.offset,
                 token.text,
-                format!("nested too deeply (more than {MAX_DEPTH} levels of parentheses and `not`)"),
+                format!(
+                    "nested too deeply (more than {MAX_DEPTH} levels of parentheses and `not`)"
+                ),
             ));
         }
         Ok(())
@@ -156,11 +162,17 @@ impl<'a> Parser<'a> {
 
     fn unary(&mut self, after: Option<Token<'a>>) -> Result<Node, FilterError> {
         let Some(token) = self.peek() else {
+            if let Some(open) = after.filter(|t| t.kind == TokenKind::LParen) {
+                return Err(FilterError::new(
+                    open.offset,
+                    open.text,
+                    "this `(` is never closed",
+                ));
+            }
             return Err(FilterError::at_end(
                 self.input,
                 match after {
                     None => "the filter is empty".to_string(),
-                    Some(t) if t.kind == TokenKind::LParen => "this `(` is never closed".to_string(),
                     Some(t) => format!("expected a primitive or `(` after `{}`", t.text),
                 },
             ));
@@ -223,7 +235,11 @@ impl<'a> Parser<'a> {
     }
 
     /// A primitive starting with the word `first`.
-    fn primitive(&mut self, first: Token<'a>, after: Option<Token<'a>>) -> Result<Node, FilterError> {
+    fn primitive(
+        &mut self,
+        first: Token<'a>,
+        after: Option<Token<'a>>,
+    ) -> Result<Node, FilterError> {
         let simple = match first.text {
             "ip" => Some(Primitive::Ip),
             "ip6" => Some(Primitive::Ip6),
@@ -245,7 +261,11 @@ impl<'a> Parser<'a> {
                 _ => &[],
             };
             let Some(next) = self.peek().filter(|t| {
-                t.kind == TokenKind::Word && matches!(t.text, "src" | "dst" | "host" | "net" | "port" | "portrange")
+                t.kind == TokenKind::Word
+                    && matches!(
+                        t.text,
+                        "src" | "dst" | "host" | "net" | "port" | "portrange"
+                    )
             }) else {
                 return Ok(node);
             };
@@ -254,10 +274,24 @@ impl<'a> Parser<'a> {
             } else {
                 next.text
             };
-            if !qualifies.contains(&keyword) {
-                // Not a qualifier: `trailing` explains what was expected.
-                return Ok(node);
+            let directed = matches!(keyword, "host" | "net" | "port" | "portrange");
+            if directed && !qualifies.contains(&keyword) {
+                let allowed = if qualifies.is_empty() {
+                    format!("`{}` qualifies nothing", first.text)
+                } else {
+                    format!(
+                        "`{}` qualifies only {}",
+                        first.text,
+                        qualifies.join(" and ")
+                    )
+                };
+                return Err(FilterError::new(
+                    next.offset,
+                    next.text,
+                    format!("{allowed}: write `{} and {} …`", first.text, next.text),
+                ));
             }
+            // `tcp src` without host, net, port or portrange: `directed` says what is missing.
             self.pos += 1;
             let qualified = self.directed(next)?;
             return Ok(join(vec![node, qualified], true));
@@ -272,7 +306,11 @@ impl<'a> Parser<'a> {
     fn directed(&mut self, first: Token<'a>) -> Result<Node, FilterError> {
         let (dir, keyword) = match first.text {
             "src" | "dst" => {
-                let dir = if first.text == "src" { Dir::Src } else { Dir::Dst };
+                let dir = if first.text == "src" {
+                    Dir::Src
+                } else {
+                    Dir::Dst
+                };
                 match self.peek() {
                     Some(t) if matches!(t.text, "host" | "net" | "port" | "portrange") => {
                         self.pos += 1;
@@ -286,7 +324,10 @@ impl<'a> Parser<'a> {
                                 first.text, t.text
                             )
                         } else if is_address_like(t.text) {
-                            format!("; write `{} host {}` or `{} net {}`", first.text, t.text, first.text, t.text)
+                            format!(
+                                "; write `{} host {}` or `{} net {}`",
+                                first.text, t.text, first.text, t.text
+                            )
                         } else if is_number_like(t.text) {
                             format!("; write `{} port {}`", first.text, t.text)
                         } else {
@@ -295,13 +336,19 @@ impl<'a> Parser<'a> {
                         return Err(FilterError::new(
                             t.offset,
                             t.text,
-                            format!("`{}` must be followed by host, net, port or portrange{hint}", first.text),
+                            format!(
+                                "`{}` must be followed by host, net, port or portrange{hint}",
+                                first.text
+                            ),
                         ));
                     }
                     None => {
                         return Err(FilterError::at_end(
                             self.input,
-                            format!("`{}` must be followed by host, net, port or portrange", first.text),
+                            format!(
+                                "`{}` must be followed by host, net, port or portrange",
+                                first.text
+                            ),
                         ))
                     }
                 }
@@ -366,8 +413,8 @@ impl<'a> Parser<'a> {
     fn unknown(&self, word: Token<'a>, after: Option<Token<'a>>) -> FilterError {
         let text = word.text;
         let lower = text.to_lowercase();
-        let message = if text == "&" || text == "|" {
-            format!("not an operator: write `{text}{text}` or `{}`", if text == "&" { "and" } else { "or" })
+        let message = if let Some(message) = lone_operator(text) {
+            message
         } else if lower != text && KEYWORDS.contains(&lower.as_str()) {
             format!("keywords are lowercase: write `{lower}`")
         } else if matches!(lower.as_str(), "icmpv6" | "ipv6-icmp") {
@@ -380,9 +427,22 @@ impl<'a> Parser<'a> {
             "`net … mask …` is not supported: write the prefix length (10.0.0.0/8)".to_string()
         } else if matches!(
             lower.as_str(),
-            "sctp" | "arp" | "rarp" | "vlan" | "ether" | "proto" | "gateway" | "broadcast" | "multicast" | "less" | "greater" | "len"
+            "sctp"
+                | "arp"
+                | "rarp"
+                | "vlan"
+                | "ether"
+                | "proto"
+                | "gateway"
+                | "broadcast"
+                | "multicast"
+                | "less"
+                | "greater"
+                | "len"
         ) {
-            format!("`{text}` is tcpdump syntax this filter does not support; it knows {PRIMITIVES}")
+            format!(
+                "`{text}` is tcpdump syntax this filter does not support; it knows {PRIMITIVES}"
+            )
         } else if is_number_like(text) {
             let repeat = after
                 .filter(|t| t.is_and() || t.is_or())
@@ -407,6 +467,9 @@ impl<'a> Parser<'a> {
         } else {
             "expected `and`, `or` or the end of the filter"
         };
+        if let Some(message) = lone_operator(token.text).filter(|_| token.kind == TokenKind::Word) {
+            return FilterError::new(token.offset, token.text, message);
+        }
         let hint = if token.is_word("mask") {
             "; `net … mask …` is not supported: write the prefix length (10.0.0.0/8)".to_string()
         } else if token.kind == TokenKind::Word && is_number_like(token.text) {
@@ -416,7 +479,8 @@ impl<'a> Parser<'a> {
             )
         } else if token.kind == TokenKind::Word && is_address_like(token.text) {
             format!("; one value per primitive: `… or host {}`", token.text)
-        } else if token.kind == TokenKind::Word || token.is_not() || token.kind == TokenKind::LParen {
+        } else if token.kind == TokenKind::Word || token.is_not() || token.kind == TokenKind::LParen
+        {
             "; primitives are joined with `and` or `or`".to_string()
         } else {
             String::new()

@@ -4,6 +4,7 @@
 use std::io;
 use std::process::ExitStatus;
 
+use crate::netlink::NftError;
 use crate::ruleset::iptables::IptablesError;
 
 /// A trigger could not be installed, removed or found.
@@ -55,11 +56,44 @@ pub enum TriggerError {
     /// Some parts of a trigger could not be removed.
     #[error("could not remove: {}", left.join("; "))]
     NotRemoved { left: Vec<String> },
+    /// An nf_tables request or transaction failed: refused by the kernel (the error names
+    /// the message, e.g. "adding rule 3 of chain pre"), or the netlink socket failed.
+    #[error(transparent)]
+    Nft(#[from] NftError),
 }
 
 impl TriggerError {
     /// True when the kernel lacks what the trigger needs (so another backend may do).
     pub fn is_feature_missing(&self) -> bool {
-        matches!(self, TriggerError::FeatureMissing { .. })
+        match self {
+            TriggerError::FeatureMissing { .. } => true,
+            TriggerError::Nft(err) => err.is_feature_missing(),
+            _ => false,
+        }
+    }
+
+    /// A one-line remedy, when there is one.
+    pub fn hint(&self) -> Option<&'static str> {
+        if let TriggerError::Nft(err) = self {
+            if let Some(hint) = err.hint() {
+                return Some(hint);
+            }
+        }
+        if self.is_permission_denied() {
+            Some("run nftrace as root, or give it CAP_NET_ADMIN")
+        } else if matches!(self, TriggerError::ToolMissing { .. }) {
+            Some("install iptables (its iptables-legacy tools), or use --backend nft")
+        } else {
+            None
+        }
+    }
+
+    /// True when the cause is missing privileges (root / `CAP_NET_ADMIN`).
+    pub fn is_permission_denied(&self) -> bool {
+        match self {
+            TriggerError::PermissionDenied { .. } => true,
+            TriggerError::Nft(err) => err.is_permission_denied(),
+            _ => false,
+        }
     }
 }

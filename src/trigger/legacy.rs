@@ -527,7 +527,9 @@ fn run(path: &Path, args: &[String]) -> Result<String, TriggerError> {
             program: name,
             args: args.to_vec(),
             status: output.status,
-            stderr: String::from_utf8_lossy(&output.stderr).trim_end().to_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr)
+                .trim_end()
+                .to_owned(),
         });
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
@@ -757,19 +759,15 @@ fn remove_one(rule: &FoundLegacyRule, tools: &Tools) -> Result<(), TriggerError>
         what: format!("family {} of a found rule", rule.family),
     })?;
     let path = tools.require(program(family))?;
-    let mut words = split_save_line(&rule.line)
+    let mut saved = split_save_line(&rule.line)
         .filter(|w| w.first().is_some_and(|w| w == "-A"))
         .ok_or_else(|| TriggerError::Unexpected {
             what: format!("save line {:?}", rule.line),
         })?;
-    words[0] = "-D".to_owned();
-    let mut args = words_owned(&["-w", "-t", TABLE]);
-    args.extend(words);
+    saved[0] = "-D".to_owned();
+    let mut args = words(&["-w", "-t", TABLE]);
+    args.extend(saved);
     run(&path, &args).map(|_| ())
-}
-
-fn words_owned(items: &[&str]) -> Vec<String> {
-    words(items)
 }
 
 /// Splits a save line into the arguments it stands for: words separated by spaces, `"…"`
@@ -971,7 +969,10 @@ mod tests {
     fn what_iptables_cannot_take_is_refused_before_anything() {
         let mut fast = spec(vec![Conjunction::default()]);
         fast.rate = MAX_RATE + 1;
-        assert!(matches!(plan(&fast), Err(TriggerError::Inexpressible { .. })));
+        assert!(matches!(
+            plan(&fast),
+            Err(TriggerError::Inexpressible { .. })
+        ));
         fast.rate = MAX_RATE;
         assert!(plan(&fast).is_ok());
         let mut long_name = spec(vec![Conjunction::default()]);
@@ -1017,7 +1018,10 @@ mod tests {
         assert_eq!(text(net("10.1.2.3", 32)), "10.1.2.3-10.1.2.3");
         assert_eq!(text(net("0.0.0.0", 0)), "0.0.0.0-255.255.255.255");
         assert_eq!(text(net("fd00::", 64)), "fd00::-fd00::ffff:ffff:ffff:ffff");
-        assert_eq!(text(net("::", 0)), "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+        assert_eq!(
+            text(net("::", 0)),
+            "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+        );
         assert_eq!(text(net("fd00::1", 128)), "fd00::1-fd00::1");
     }
 

@@ -10,7 +10,9 @@
 pub mod error;
 pub mod legacy;
 pub mod nf_log;
+pub mod nft;
 pub mod record;
+pub mod session;
 
 use crate::filter::Filter;
 use record::Record;

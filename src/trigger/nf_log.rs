@@ -70,10 +70,13 @@ impl Sysctl {
     /// Binds `value` (a logger's name, or [`UNBOUND`]).
     fn write(&self, value: &str) -> Result<(), TriggerError> {
         // One write at offset 0: the kernel takes the whole value from a single write.
-        let written = self
-            .file
-            .write_at(value.as_bytes(), 0)
-            .map_err(|err| classify(err, &format!("writing {value} to {}", self.what()), Some(value)))?;
+        let written = self.file.write_at(value.as_bytes(), 0).map_err(|err| {
+            classify(
+                err,
+                &format!("writing {value} to {}", self.what()),
+                Some(value),
+            )
+        })?;
         if written != value.len() {
             return Err(TriggerError::Unexpected {
                 what: format!(
@@ -228,7 +231,9 @@ mod tests {
         ));
         let unknown_logger = io::Error::from_raw_os_error(libc::ENOENT);
         match classify(unknown_logger, "writing", Some(NFNETLINK_LOG)) {
-            TriggerError::FeatureMissing { what } => assert!(what.contains(NFNETLINK_LOG), "{what}"),
+            TriggerError::FeatureMissing { what } => {
+                assert!(what.contains(NFNETLINK_LOG), "{what}")
+            }
             other => panic!("{other:?}"),
         }
         for errno in [libc::EACCES, libc::EPERM] {

@@ -51,8 +51,7 @@ pub struct Session {
 impl Session {
     /// Installs the triggers; on failure nothing stays installed and the binding is restored.
     pub fn install(config: &SessionConfig) -> Result<Session, TriggerError> {
-        let bind_nf_log =
-            config.legacy_tables_in_use || config.backend == Some(Backend::Legacy);
+        let bind_nf_log = config.legacy_tables_in_use || config.backend == Some(Backend::Legacy);
         let nf_log = if bind_nf_log {
             Some(nf_log::bind(&[NFPROTO_IPV4, NFPROTO_IPV6])?)
         } else {
@@ -126,7 +125,7 @@ impl Session {
     /// What the tracer needs to know about them.
     pub fn own_triggers(&self) -> OwnTriggers {
         OwnTriggers {
-            nft_table: self.nft.as_ref().map(|t| t.table_name().to_owned()),
+            nft_table: self.nft.as_ref().map(|t| t.table().to_owned()),
             legacy_rules: self
                 .legacy
                 .as_ref()
@@ -139,7 +138,12 @@ impl Session {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(trigger) = &self.nft {
-            parts.push(trigger.describe());
+            parts.push(format!(
+                "table inet {} ({} trace rules in chains {})",
+                trigger.table(),
+                trigger.rules(),
+                trigger.chains().join(", ")
+            ));
         }
         if let Some(trigger) = &self.legacy {
             parts.push(trigger.describe());

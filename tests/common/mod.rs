@@ -458,7 +458,17 @@ pub struct FirewallSnapshot {
 
 /// Takes a [`FirewallSnapshot`] of the namespace.
 pub fn snapshot(ns: &Netns) -> FirewallSnapshot {
-    let stdout = |args: &[&str]| String::from_utf8_lossy(&ns.exec(args).stdout).into_owned();
+    snapshot_named(ns.name())
+}
+
+/// Takes a [`FirewallSnapshot`] of the namespace called `name` (`/run/netns/NAME`), for
+/// namespaces a [`Netns`] does not own (the seed scenario's).
+pub fn snapshot_named(name: &str) -> FirewallSnapshot {
+    let stdout = |args: &[&str]| {
+        let output = run(Command::new("ip").args(["netns", "exec", name]).args(args));
+        let output = check(&format!("ip netns exec {name} {}", args.join(" ")), output);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
     let nf_log = stdout(&["sysctl", "net.netfilter.nf_log"])
         .lines()
         .filter_map(|line| {
@@ -520,6 +530,29 @@ impl NftraceOutput {
     pub fn assert_success(&self) {
         assert!(self.status.success(), "{:?}: {}", self.status, self.stderr);
     }
+
+    /// Checks what every lossless JSON run must show (see
+    /// [`Nftrace::stop_checked_counting`]) and returns the JSON values.
+    pub fn checked_counting(self, printed: &str) -> Vec<Value> {
+        let output = self;
+        output.assert_success();
+        let summary = output.stderr.lines().last().unwrap_or_default();
+        assert!(
+            summary.starts_with(&format!(
+                "nftrace: {} {printed} printed",
+                output.stdout_lines.len()
+            )),
+            "summary `{summary}` vs {} lines",
+            output.stdout_lines.len()
+        );
+        assert!(summary.contains("; 0 events lost"), "{summary}");
+        assert_eq!(
+            output.json.len(),
+            output.stdout_lines.len(),
+            "every line is JSON"
+        );
+        output.json
+    }
 }
 
 /// The `nftrace` binary running in a namespace, its output collected line by line.
@@ -562,14 +595,27 @@ impl Nftrace {
     /// Starts `ip netns exec NAME nftrace ARGS…` and waits until it prints a stderr line
     /// starting with [`READY_PREFIX`]; panics (with its stderr) if it exits or stays silent.
     pub fn start(ns: &Netns, args: &[&str]) -> Nftrace {
-        let mut child = Command::new("ip")
+        let mut command = Command::new("ip");
+        command
             .args(["netns", "exec", ns.name(), env!("CARGO_BIN_EXE_nftrace")])
-            .args(args)
+            .args(args);
+        Nftrace::start_command(command, &format!("in {}", ns.name()))
+    }
+
+    /// Starts `command` (which runs `nftrace`, e.g. with `--netns` from the test's own
+    /// namespace) and waits for the readiness line like [`Nftrace::start`]; `what` says where
+    /// it runs, for failure messages.
+    pub fn start_command(mut command: Command, what: &str) -> Nftrace {
+        let args: Vec<String> = command
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|err| panic!("cannot start nftrace in {}: {err}", ns.name()));
+            .unwrap_or_else(|err| panic!("cannot start nftrace {what}: {err}"));
         let (stdout, stdout_reader) = forward_lines(child.stdout.take().expect("piped stdout"));
         let (stderr, stderr_reader) = forward_lines(child.stderr.take().expect("piped stderr"));
         let mut nftrace = Nftrace {
@@ -659,32 +705,22 @@ impl Nftrace {
     /// nothing, and every line JSON. `printed` is what the command prints a line for
     /// (`events`, `packets`). Returns the JSON values.
     pub fn stop_checked_counting(self, printed: &str) -> Vec<Value> {
-        let output = self.stop();
-        output.assert_success();
-        let summary = output.stderr.lines().last().unwrap_or_default();
-        assert!(
-            summary.starts_with(&format!(
-                "nftrace: {} {printed} printed",
-                output.stdout_lines.len()
-            )),
-            "summary `{summary}` vs {} lines",
-            output.stdout_lines.len()
-        );
-        assert!(summary.contains("; 0 events lost"), "{summary}");
-        assert_eq!(
-            output.json.len(),
-            output.stdout_lines.len(),
-            "every line is JSON"
-        );
-        output.json
+        self.stop().checked_counting(printed)
     }
 
     /// Sends SIGINT, waits for the process to exit and returns everything it printed.
     /// Panics if it has not exited [`PROCESS_GUARD`] after the signal.
-    pub fn stop(mut self) -> NftraceOutput {
+    pub fn stop(self) -> NftraceOutput {
+        self.stop_with(Signal::SIGINT)
+    }
+
+    /// Sends `signal`, waits for the process to exit and returns everything it printed.
+    /// Panics if it has not exited [`PROCESS_GUARD`] after the signal. (A process that has
+    /// already exited by itself, e.g. after `-c N`, is only reaped.)
+    pub fn stop_with(mut self, signal: Signal) -> NftraceOutput {
         let mut child = self.child.take().expect("a running nftrace");
         let pid = Pid::from_raw(i32::try_from(child.id()).expect("pid fits i32"));
-        kill(pid, Signal::SIGINT).unwrap_or_else(|err| panic!("SIGINT to nftrace: {err}"));
+        kill(pid, signal).unwrap_or_else(|err| panic!("{signal} to nftrace: {err}"));
         let deadline = Instant::now() + PROCESS_GUARD;
         let status = loop {
             match child.try_wait() {
@@ -693,7 +729,7 @@ impl Nftrace {
                 Ok(None) => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    panic!("nftrace did not exit within {PROCESS_GUARD:?} of SIGINT");
+                    panic!("nftrace did not exit within {PROCESS_GUARD:?} of {signal}");
                 }
                 Err(err) => panic!("waiting for nftrace: {err}"),
             }

@@ -24,13 +24,25 @@ use nftrace::netns::NetnsSpec;
 /// Ctrl-C, SIGTERM, SIGHUP, -c, --duration, an error or a panic; after a SIGKILL the next run
 /// removes it. The user's own rules are never touched.
 ///
-/// FILTER is a tcpdump-style expression over the packet as it enters netfilter:
-///   udp, tcp, icmp, icmp6, ip, ip6,
-///   [src|dst] host ADDR, [src|dst] net CIDR, [src|dst] port N, [src|dst] portrange A-B,
-///   joined with and (&&), or (||), not (!) and parentheses; not binds tighter than and,
-///   and tighter than or. Example: nftrace 'udp and dst port 53 and not net 10.0.0.0/8'
+/// FILTER (tcpdump-style, as one or several arguments), over the packet as it enters
+/// netfilter:
+///   tcp  udp  icmp  icmp6  ip  ip6
+///   [src|dst] host ADDR         IPv4/IPv6 address (no host names)
+///   [src|dst] net ADDR/LEN      e.g. 10.0.0.0/8, fd00::/64
+///   [src|dst] port N            TCP or UDP port number (no service names)
+///   [src|dst] portrange LO-HI   e.g. 1024-65535
+///   not/!  and/&&  or/||  ( )   e.g. 'udp and (port 53 or host fd00::1)'
+/// Precedence: not, then and, then or (tcpdump gives and/or equal precedence, left to
+/// right: use parentheses). Without src/dst, host/net/port match either side. `not port 53`
+/// also matches packets without ports (ICMP), `not host A` all packets of the other IP
+/// version. A filter may expand to at most 32 rules (`port N` alone is 4).
 #[derive(Parser, Debug)]
-#[command(name = "nftrace", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "nftrace",
+    version,
+    args_conflicts_with_subcommands = true,
+    verbatim_doc_comment
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -232,5 +244,5 @@ pub enum BackendArg {
 }
 
 fn parse_mark(text: &str) -> Result<(u32, u32), String> {
-    Err(format!("--mark {text}: not supported yet"))
+    nftrace::filter::mark_arg(text)
 }

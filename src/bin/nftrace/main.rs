@@ -23,7 +23,10 @@ fn main() -> ExitCode {
     // First of all: every socket, file and process after this belongs to that namespace.
     if let Some(spec) = &cli.netns {
         if let Err(err) = nftrace::netns::enter(spec) {
-            eprintln!("nftrace: {}", one_line(std::iter::once(&err as &(dyn std::error::Error + 'static))));
+            eprintln!(
+                "nftrace: {}",
+                one_line(std::iter::once(&err as &(dyn std::error::Error + 'static)))
+            );
             return ExitCode::FAILURE;
         }
     }

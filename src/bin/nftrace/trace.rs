@@ -8,29 +8,31 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use nftrace::correlate::PacketPath;
-use nftrace::filter::Filter;
+use nftrace::filter::{filter_text, parse_filter, Filter};
 use nftrace::output::paths::{colour_wanted, JsonPathWriter, PathWriter, TextPathWriter};
 use nftrace::ruleset::snapshot::SnapshotOptions;
 use nftrace::tracer::{Tracer, TracerConfig};
+use nftrace::trigger::session::{recover_stale, Backend, Session, SessionConfig};
 
-
-use crate::args::TraceArgs;
+use crate::args::{BackendArg, TraceArgs};
 use crate::report::{print_warnings, stop_flag, user_error, UsageError};
 use crate::summary::RunSummary;
 
 /// The default command.
 pub fn run_trace(args: &TraceArgs) -> anyhow::Result<()> {
     // Everything the user typed is checked before anything is opened or installed.
-    let filter = Filter::everything();
-    if !args.filter.is_empty() {
-        return Err(UsageError("filters are not supported yet".to_owned()).into());
-    }
+    let filter = if args.filter.is_empty() {
+        Filter::everything()
+    } else {
+        let text = filter_text(&args.filter);
+        parse_filter(&args.filter)
+            .map_err(|err| UsageError(format!("bad filter: {err}\n{}", err.pointer(&text))))?
+    };
     if let Some(iface) = &args.interface {
         if iface.is_empty() || iface.len() > 15 {
-            return Err(UsageError(format!(
-                "-i `{iface}`: an interface name has 1 to 15 bytes"
-            ))
-            .into());
+            return Err(
+                UsageError(format!("-i `{iface}`: an interface name has 1 to 15 bytes")).into(),
+            );
         }
     }
     let stop = stop_flag()?;
@@ -45,8 +47,30 @@ pub fn run_trace(args: &TraceArgs) -> anyhow::Result<()> {
     })?;
     print_warnings(tracer.take_warnings());
 
-    let _ = &filter;
-    let mut session: Option<Session> = None;
+    let mut session = if args.no_install {
+        None
+    } else {
+        Some(install(args, filter.clone(), &tracer)?)
+    };
+    if let Some(session) = session.as_mut() {
+        tracer.set_own_triggers(session.own_triggers());
+        print_warnings(session.take_notes());
+        if filter.is_everything() && args.interface.is_none() && args.mark.is_none() {
+            print_warnings([format!(
+                "no filter: tracing every packet{}; give a filter (e.g. `udp and dst port 53`) to \
+                 trace only what matters",
+                match args.rate {
+                    0 => " with no rate limit".to_owned(),
+                    rate => format!(", at most {rate} per second per trigger rule"),
+                }
+            )]);
+        }
+        #[cfg(debug_assertions)]
+        if std::env::var_os("NFTRACE_TEST_PANIC_AFTER_INSTALL").is_some() {
+            // Lets the tests prove that a panic removes the trigger too.
+            panic!("NFTRACE_TEST_PANIC_AFTER_INSTALL is set");
+        }
+    }
     eprintln!(
         "nftrace: listening on {}{}; one block per packet; Ctrl-C to stop",
         tracer.describe(),
@@ -129,7 +153,9 @@ pub fn run_trace(args: &TraceArgs) -> anyhow::Result<()> {
         for failure in session.remove() {
             eprintln!("nftrace: error: removing the trace trigger: {failure}");
             if result.is_ok() {
-                result = Err(anyhow::anyhow!("the trace trigger could not be removed completely"));
+                result = Err(anyhow::anyhow!(
+                    "the trace trigger could not be removed completely"
+                ));
             }
         }
     }
@@ -140,14 +166,36 @@ pub fn run_trace(args: &TraceArgs) -> anyhow::Result<()> {
     result
 }
 
-struct Session;
-impl Session {
-    fn describe(&self) -> String {
-        String::new()
+/// Removes what killed runs left, then installs this run's trigger.
+fn install(args: &TraceArgs, filter: Filter, tracer: &Tracer) -> anyhow::Result<Session> {
+    let recovered = recover_stale().map_err(|err| {
+        let hint = err.hint();
+        user_error(
+            Some("looking for triggers left by earlier runs"),
+            &err,
+            hint,
+        )
+    })?;
+    for line in recovered {
+        eprintln!("nftrace: {line}");
     }
-    fn remove(&mut self) -> Vec<String> {
-        Vec::new()
-    }
+    let config = SessionConfig {
+        backend: args.backend.map(|b| match b {
+            BackendArg::Nft => Backend::Nft,
+            BackendArg::Legacy => Backend::Legacy,
+        }),
+        filter,
+        iif: args.interface.clone(),
+        mark: args.mark,
+        rate: args.rate,
+        legacy_tables_in_use: tracer
+            .snapshot()
+            .is_some_and(|s| !s.legacy_tables().is_empty()),
+    };
+    Session::install(&config).map_err(|err| {
+        let hint = err.hint();
+        user_error(Some("installing the trace trigger"), &err, hint)
+    })
 }
 
 /// Prints paths up to the count, keeping the first output error for the loop.
@@ -202,7 +250,11 @@ impl StatusLine {
     }
 
     fn update(&mut self, packets: u64, stats: &nftrace::tracer::TracerStats) {
-        if !self.enabled || self.last.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+        if !self.enabled
+            || self
+                .last
+                .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
+        {
             return;
         }
         self.last = Some(Instant::now());
