@@ -2,10 +2,12 @@
 //! once they are finished.
 //!
 //! - nf_tables events carry a trace id. The id is reused by later packets (it hashes the
-//!   skb's address, flow hash and input interface) and changes within one packet's way
-//!   (loopback, bridges). So an event continues the path its id points to only when it can
-//!   follow the path's last step in kernel order; the first event of a base-chain
-//!   invocation with an unknown id is stitched to an open path of the same packet (same
+//!   skb's address, flow hash and input interface: consecutive packets of a flow often get
+//!   the same one) and changes within one packet's way (loopback, bridges). So an event
+//!   continues the path its id points to only when it can follow the path's last step in
+//!   kernel order; otherwise the id moves to the new packet and the old path stays open
+//!   for its other steps. The first event of a base-chain invocation with an unknown id is
+//!   stitched to an open path of the same packet (same
 //!   unchanged fields, one side kept through NAT) that it can follow, else starts a path.
 //! - nflog records carry no id: each joins the oldest open path of the same packet that it
 //!   can follow (records arrive in the order the kernel logged them), else starts a path.
@@ -189,8 +191,9 @@ impl Correlator {
             if follows && same {
                 return Some(id);
             }
-            // The id now belongs to another packet: the one it named is done.
-            self.close(id);
+            // The id now belongs to another packet. The one it named stays open: steps the
+            // other source reported for it may still be queued behind this event.
+            self.by_trace_id.remove(&trace_id);
         }
         let found = self.find_same_packet(observation, now);
         if found.is_some() {
