@@ -10,13 +10,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::{IpAddr, SocketAddr, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver};
-use std::thread;
+use std::net::{SocketAddr, UdpSocket};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
@@ -35,12 +30,6 @@ const PORT_TRACED: u16 = 9999;
 /// Sent last; once its prerouting policy event is seen, everything sent before it has been.
 const PORT_SENTINEL: u16 = 9997;
 
-const NFTRACE: &str = env!("CARGO_BIN_EXE_nftrace");
-
-fn ip(text: &str) -> IpAddr {
-    text.parse().expect("an IP address literal")
-}
-
 fn v4(port: u16) -> SocketAddr {
     SocketAddr::new(ip("127.0.0.1"), port)
 }
@@ -52,12 +41,7 @@ fn v6(port: u16) -> SocketAddr {
 /// Binds UDP sockets in the namespace so datagrams to these addresses are delivered rather
 /// than answered with ICMP port unreachable.
 fn udp_sinks(ns: &Netns, addrs: &[SocketAddr]) -> Vec<UdpSocket> {
-    addrs
-        .iter()
-        .map(|&addr| {
-            ns.run_in(|| UdpSocket::bind(addr).unwrap_or_else(|err| panic!("bind {addr}: {err}")))
-        })
-        .collect()
+    addrs.iter().map(|&addr| udp_sink(ns, addr)).collect()
 }
 
 /// A namespace with the harness's nft trace table (every packet at prerouting and output)
@@ -95,25 +79,6 @@ fn send_sentinel_and_wait(ns: &Netns, nftrace: &mut Nftrace) {
     nftrace.wait_for(sentinel_seen, GUARD);
 }
 
-/// Whether process `pid` (a child not yet reaped) has exited, waiting up to `timeout`.
-fn exited_within(pid: u32, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        // The state follows the command name in parentheses; Z: exited, waiting to be reaped.
-        let state = stat
-            .rsplit_once(") ")
-            .and_then(|(_, rest)| rest.chars().next());
-        if matches!(state, None | Some('Z')) {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// The summary line `nftrace` prints on stderr at exit.
 fn summary_line(stderr: &str) -> &str {
     let last = stderr.lines().last().unwrap_or_default();
@@ -141,158 +106,16 @@ fn assert_clean_exit(status: ExitStatus, stdout_lines: usize, stderr: &str) {
     assert!(summary.ends_with("; 0 events lost"), "{summary}");
 }
 
-/// A run's JSON output, checked by [`assert_clean_exit`].
+/// A run's JSON output, checked as every lossless run is ([`NftraceOutput::assert_lossless`]:
+/// exit 0, the summary's count is the stdout lines, nothing lost, every line JSON) and, more
+/// strictly, with the summary of `events` ending in `; 0 events lost` (no undecodable
+/// messages either).
 fn stop_checked(nftrace: Nftrace) -> NftraceOutput {
     let output = nftrace.stop();
-    assert_clean_exit(output.status, output.stdout_lines.len(), &output.stderr);
-    assert_eq!(
-        output.json.len(),
-        output.stdout_lines.len(),
-        "every line is JSON"
-    );
+    output.assert_lossless("events");
+    let summary = summary_line(&output.stderr);
+    assert!(summary.ends_with("; 0 events lost"), "{summary}");
     output
-}
-
-/// `nftrace` in text mode, run here because the harness's [`Nftrace`] waits on JSON lines
-/// only: stdout and stderr read line by line.
-struct TextRun {
-    child: Child,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
-    lines: Vec<String>,
-    stderr_lines: Vec<String>,
-}
-
-fn lines_of(source: impl std::io::Read + Send + 'static) -> Receiver<String> {
-    let (sender, receiver) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(source).lines() {
-            let Ok(line) = line else { break };
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receiver
-}
-
-impl TextRun {
-    /// Starts `nftrace ARGS…` in the namespace and waits for its readiness line.
-    fn start(ns: &Netns, args: &[&str]) -> TextRun {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", ns.name(), NFTRACE])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start nftrace");
-        let stdout = lines_of(child.stdout.take().expect("piped stdout"));
-        let stderr = lines_of(child.stderr.take().expect("piped stderr"));
-        let mut run = TextRun {
-            child,
-            stdout,
-            stderr,
-            lines: Vec::new(),
-            stderr_lines: Vec::new(),
-        };
-        let deadline = Instant::now() + GUARD;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = run
-                .stderr
-                .recv_timeout(left)
-                .unwrap_or_else(|err| panic!("nftrace {args:?} not ready ({err}): {run:?}"));
-            let ready = line.starts_with(READY_PREFIX);
-            run.stderr_lines.push(line);
-            if ready {
-                return run;
-            }
-        }
-    }
-
-    /// Reads stdout until `count` lines have come, or `timeout` passes.
-    fn wait_lines(&mut self, count: usize, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        while self.lines.len() < count {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.stdout.recv_timeout(left) {
-                Ok(line) => self.lines.push(line),
-                Err(_) => return,
-            }
-        }
-    }
-
-    /// SIGINT, then everything printed: (status, stdout lines, stderr).
-    fn stop(mut self) -> (ExitStatus, Vec<String>, String) {
-        let pid = Pid::from_raw(i32::try_from(self.child.id()).expect("pid fits i32"));
-        kill(pid, Signal::SIGINT).expect("SIGINT to nftrace");
-        assert!(
-            exited_within(self.child.id(), GUARD),
-            "no exit after SIGINT"
-        );
-        let status = self.child.wait().expect("wait for nftrace");
-        while let Ok(line) = self.stdout.recv_timeout(Duration::from_secs(1)) {
-            self.lines.push(line);
-        }
-        while let Ok(line) = self.stderr.recv_timeout(Duration::from_secs(1)) {
-            self.stderr_lines.push(line);
-        }
-        (
-            status,
-            std::mem::take(&mut self.lines),
-            self.stderr_lines.join("\n"),
-        )
-    }
-}
-
-impl std::fmt::Debug for TextRun {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "stderr so far: {:?}", self.stderr_lines)
-    }
-}
-
-impl Drop for TextRun {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs `ip netns exec NS [PREFIX…] nftrace ARGS…` to completion under `timeout` (a guard:
-/// a hang gives status 124).
-fn run_in_ns(ns: &Netns, prefix: &[&str], args: &[&str]) -> Output {
-    let mut command = vec!["timeout", "10"];
-    command.extend_from_slice(prefix);
-    command.push(NFTRACE);
-    command.extend_from_slice(args);
-    ns.exec_status(&command)
-}
-
-/// A directory of the test's own under the temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "nftrace-{label}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir(&path).unwrap_or_else(|err| panic!("mkdir {path:?}: {err}"));
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// `(table, chain, type)` of a JSON event.
@@ -345,19 +168,19 @@ fn duration_stops_by_itself_with_nothing_lost() {
     let before = snapshot(&ns);
 
     let started = Instant::now();
-    let run = TextRun::start(&ns, &["events", "--duration", "0.5"]);
+    let run = Nftrace::start(&ns, &["events", "--duration", "0.5"]);
     send_udp(&ns, v4(PORT_TRACED), 5);
     assert!(
-        exited_within(run.child.id(), GUARD),
+        exited_within(run.pid().expect("running"), GUARD),
         "--duration 0.5 did not stop nftrace"
     );
     let elapsed = started.elapsed();
-    let (status, lines, stderr) = run.stop();
+    let output = run.stop();
     assert!(
         elapsed >= Duration::from_millis(500),
         "stopped after {elapsed:?}"
     );
-    assert_clean_exit(status, lines.len(), &stderr);
+    assert_clean_exit(output.status, output.stdout_lines.len(), &output.stderr);
     assert_eq!(snapshot(&ns), before, "nftrace changed the firewall state");
 }
 
@@ -403,14 +226,16 @@ fn text_mode_prints_one_line_per_event_like_json_mode() {
     let before = snapshot(&ns);
 
     let mut json = Nftrace::events_json(&ns, &["--source", "nft"]);
-    let mut text = TextRun::start(&ns, &["events", "--source", "nft"]);
+    // Text mode: the harness's run collects its lines, JSON or not.
+    let mut text = Nftrace::start(&ns, &["events", "--source", "nft"]);
     send_traffic(&ns);
     send_sentinel_and_wait(&ns, &mut json);
     let json = stop_checked(json);
     let count = json.json.len();
     text.wait_lines(count, GUARD);
-    let (status, lines, stderr) = text.stop();
-    assert_clean_exit(status, lines.len(), &stderr);
+    let text = text.stop();
+    assert_clean_exit(text.status, text.stdout_lines.len(), &text.stderr);
+    let lines = text.stdout_lines;
     assert!(count > 20, "only {count} events");
 
     // The text run may have gone on a little longer: compare what both printed.
@@ -526,14 +351,6 @@ fn save_raw_keeps_the_datagrams_of_the_printed_events() {
     }
 }
 
-/// The privilege drop the non-root tests use: nobody, no groups, no capabilities.
-const AS_NOBODY: [&str; 4] = [
-    "setpriv",
-    "--reuid=65534",
-    "--regid=65534",
-    "--clear-groups",
-];
-
 /// Without CAP_NET_ADMIN: exit 1, one stderr line saying what is needed, nothing on stdout,
 /// nothing changed; for each source.
 #[test]
@@ -542,18 +359,11 @@ fn non_root_exits_1_with_one_line_naming_cap_net_admin() {
     let ns = Netns::new("clinoroot");
     let before = snapshot(&ns);
     for source in ["both", "nft", "nflog"] {
-        let output = run_in_ns(&ns, &AS_NOBODY, &["events", "--source", source]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "--source {source}: {output:?}"
-        );
-        assert!(output.stdout.is_empty(), "--source {source}: {output:?}");
-        let lines: Vec<&str> = stderr.lines().collect();
-        assert_eq!(lines.len(), 1, "--source {source}: one line: {stderr}");
-        assert!(lines[0].starts_with("nftrace: "), "{stderr}");
-        assert!(lines[0].contains("CAP_NET_ADMIN"), "{stderr}");
+        let output = run_nftrace(&ns, &AS_NOBODY, &["events", "--source", source]);
+        let what = format!("--source {source}");
+        assert_eq!(output.status.code(), Some(1), "{what}: {output:?}");
+        let line = one_error_line(&output, &what);
+        assert!(line.contains("CAP_NET_ADMIN"), "{what}: {line}");
     }
     assert_eq!(
         snapshot(&ns),
@@ -576,7 +386,7 @@ fn non_root_with_save_raw_creates_no_file() {
     .expect("chmod 777");
     let file = dir.path().join("capture.nlmsg");
     let file_arg = file.to_str().expect("a UTF-8 path");
-    let output = run_in_ns(&ns, &AS_NOBODY, &["events", "--save-raw", file_arg]);
+    let output = run_nftrace(&ns, &AS_NOBODY, &["events", "--save-raw", file_arg]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -595,7 +405,7 @@ fn help_describes_the_default_command_and_bad_options_exit_2() {
     require_root();
     let ns = Netns::new("clihelp");
     let before = snapshot(&ns);
-    let output = run_in_ns(&ns, &[], &["--help"]);
+    let output = run_nftrace(&ns, &[], &["--help"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert!(
@@ -615,7 +425,7 @@ fn help_describes_the_default_command_and_bad_options_exit_2() {
             "the help lists the {command} command: {stdout}"
         );
     }
-    let output = run_in_ns(&ns, &[], &["--no-such-option"]);
+    let output = run_nftrace(&ns, &[], &["--no-such-option"]);
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert!(output.stdout.is_empty(), "{output:?}");
     assert!(
@@ -632,7 +442,7 @@ fn snaplen_zero_is_rejected_with_exit_2() {
     require_root();
     let ns = Netns::new("clisnap");
     let before = snapshot(&ns);
-    let output = run_in_ns(&ns, &[], &["events", "--snaplen", "0"]);
+    let output = run_nftrace(&ns, &[], &["events", "--snaplen", "0"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert!(output.stdout.is_empty(), "{output:?}");

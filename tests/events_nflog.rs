@@ -13,7 +13,7 @@
 
 mod common;
 
-use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -104,16 +104,6 @@ fn assert_steps<'a>(
     found
 }
 
-/// Every key of `expected` has exactly that value in `actual`.
-fn assert_fields(actual: &Value, expected: &Value, what: &str) {
-    let Some(fields) = expected.as_object() else {
-        panic!("expected fields must be an object: {expected}");
-    };
-    for (key, value) in fields {
-        assert_eq!(&actual[key], value, "{what}: field `{key}` of {actual:#}");
-    }
-}
-
 /// How a packet met an interface: the device, the link-layer header the kernel logs when
 /// the packet came in on it (`hwheader`, hex) and its source MAC (`hwaddr`).
 #[derive(Debug, Clone)]
@@ -192,33 +182,6 @@ fn assert_records(
     assert_eq!(marked, mark_rule.is_some(), "the MARK rule was logged");
 }
 
-/// `ifindex`, ARPHRD type and MAC (hex, no colons) of an interface, from `ip -j link`.
-fn link(ns: &Netns, dev: &str) -> (u64, u64, String) {
-    let output = ns.ip(&["-j", "link", "show", "dev", dev]);
-    let links: Value = serde_json::from_slice(&output.stdout).expect("ip -j link prints JSON");
-    let link = &links[0];
-    let arphrd = match link["link_type"].as_str() {
-        Some("loopback") => 772, // ARPHRD_LOOPBACK
-        Some("ether") => 1,      // ARPHRD_ETHER
-        other => panic!("unexpected link type {other:?} of {dev}"),
-    };
-    (
-        link["ifindex"].as_u64().expect("an ifindex"),
-        arphrd,
-        link["address"].as_str().expect("an address").to_owned(),
-    )
-}
-
-/// Binds a UDP socket in the namespace so that datagrams to `addr` are delivered rather
-/// than answered with ICMP port unreachable (which would be traced too).
-fn udp_sink(ns: &Netns, addr: SocketAddr) -> UdpSocket {
-    ns.run_in(|| UdpSocket::bind(addr).unwrap_or_else(|err| panic!("bind {addr}: {err}")))
-}
-
-fn ip(text: &str) -> IpAddr {
-    text.parse().expect("an IP address literal")
-}
-
 /// True once the INPUT policy record of a packet to `dport` has been seen.
 fn input_policy_seen(records: &[Value], dport: u16) -> bool {
     records.iter().any(|r| {
@@ -248,16 +211,12 @@ fn loopback_paths(label: &str, loopback: IpAddr) {
     };
     let ns = legacy_namespace(label);
     let _trace = install_legacy_trace(&ns);
-    let (lo_index, lo_type, lo_mac) = link(&ns, "lo");
+    let lo = link(&ns, "lo");
     let lo = Device {
-        ifindex: lo_index,
-        hwtype: lo_type,
-        hwheader: format!(
-            "{}{}{ethertype}",
-            lo_mac.replace(':', ""),
-            lo_mac.replace(':', "")
-        ),
-        hwaddr: lo_mac,
+        ifindex: lo.ifindex,
+        hwtype: lo.arphrd,
+        hwheader: format!("{}{}{ethertype}", lo.mac_hex(), lo.mac_hex()),
+        hwaddr: lo.mac,
     };
     let _sinks =
         [PORT_MARKED, PORT_SENTINEL].map(|port| udp_sink(&ns, SocketAddr::new(loopback, port)));
@@ -368,22 +327,16 @@ fn loopback_ipv6_udp_tcp_icmp_steps() {
 #[test]
 fn veth_steps_name_the_veth() {
     require_root();
-    let client = Netns::new("nfvethc");
     let server = legacy_namespace("nfveths");
-    let client_end = VethEnd {
-        ifname: "vcli",
-        ipv4: "10.78.0.1/24",
-        ipv6: "fd78::1/64",
-    };
-    let server_end = VethEnd {
-        ifname: "vsrv",
-        ipv4: "10.78.0.2/24",
-        ipv6: "fd78::2/64",
-    };
-    Netns::veth_pair(&client, &server, &client_end, &server_end);
+    let client = Netns::neighbour(
+        &server,
+        "nfvethc",
+        &VethEnd::new("vsrv", "10.78.0.2/24", "fd78::2/64"),
+        &VethEnd::new("vcli", "10.78.0.1/24", "fd78::1/64"),
+    );
     let _trace = install_legacy_trace(&server);
-    let (srv_index, srv_type, srv_mac) = link(&server, "vsrv");
-    let (_, _, cli_mac) = link(&client, "vcli");
+    let vsrv = link(&server, "vsrv");
+    let vcli = link(&client, "vcli");
     let (server4, server6) = (ip("10.78.0.2"), ip("fd78::2"));
     let _sinks = [
         udp_sink(&server, SocketAddr::new(server4, PORT_MARKED)),
@@ -421,28 +374,16 @@ fn veth_steps_name_the_veth() {
             ],
         );
         let device = Device {
-            ifindex: srv_index,
-            hwtype: srv_type,
-            hwheader: format!(
-                "{}{}{ethertype}",
-                srv_mac.replace(':', ""),
-                cli_mac.replace(':', "")
-            ),
-            hwaddr: cli_mac.clone(),
+            ifindex: vsrv.ifindex,
+            hwtype: vsrv.arphrd,
+            hwheader: format!("{}{}{ethertype}", vsrv.mac_hex(), vcli.mac_hex()),
+            hwaddr: vcli.mac.clone(),
         };
         let packet = json!({"version": version, "src": source.ip().to_string(),
             "dst": dst.to_string(), "protocol": "udp", "src_port": source.port(),
             "dst_port": PORT_MARKED, "total_len": total_len, "ttl": 64});
         assert_records(&udp, family, &device, Some("filter:MARKIT:rule:1"), &packet);
     }
-}
-
-/// Runs `nftrace ARGS…` in the namespace to completion (under `timeout`, a guard against a
-/// hang: 124 would be its status then).
-fn run_nftrace(ns: &Netns, args: &[&str]) -> std::process::Output {
-    let mut command = vec!["timeout", "10", env!("CARGO_BIN_EXE_nftrace")];
-    command.extend_from_slice(args);
-    ns.exec_status(&command)
 }
 
 /// Traces one UDP packet to the marking port and returns its source address, once
@@ -484,16 +425,12 @@ fn a_second_nflog_listener_fails_and_the_first_keeps_working() {
     let before = snapshot(&ns);
 
     let mut first = Nftrace::events_json(&ns, &["--source", "nflog"]);
-    let second = run_nftrace(&ns, &["events", "--json", "--source", "nflog"]);
+    let second = run_nftrace(&ns, &[], &["events", "--json", "--source", "nflog"]);
     assert_eq!(second.status.code(), Some(1), "{second:?}");
-    assert!(second.stdout.is_empty(), "{second:?}");
-    let stderr = String::from_utf8_lossy(&second.stderr);
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line: {stderr}");
-    assert!(lines[0].starts_with("nftrace: "), "{stderr}");
+    let line = one_error_line(&second, "the second listener");
     assert!(
-        lines[0].contains("nflog group 0") && lines[0].contains("another listener"),
-        "names the problem: {stderr}"
+        line.contains("nflog group 0") && line.contains("another listener"),
+        "names the problem: {line}"
     );
 
     let source = traced_udp(&ns, &mut first);
@@ -538,12 +475,7 @@ fn both_sources_warn_and_keep_nf_tables_when_nflog_is_taken() {
     );
     let first_records = first.stop_checked();
     let output = second.stop();
-    assert!(
-        output.status.success(),
-        "{:?}: {}",
-        output.status,
-        output.stderr
-    );
+    output.assert_success();
     assert_snapshot_unchanged(&ns, &before);
 
     let warnings: Vec<&str> = output

@@ -17,10 +17,7 @@
 
 mod common;
 
-use std::net::{IpAddr, SocketAddr, UdpSocket};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::thread;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -282,16 +279,6 @@ fn assert_path<'a>(
     found
 }
 
-/// Every key of `expected` has exactly that value in `actual`.
-fn assert_fields(actual: &Value, expected: &Value, what: &str) {
-    let Some(fields) = expected.as_object() else {
-        panic!("expected fields must be an object: {expected}");
-    };
-    for (key, value) in fields {
-        assert_eq!(&actual[key], value, "{what}: field `{key}` of {actual:#}");
-    }
-}
-
 /// The interface metadata a segment's base chains should show.
 #[derive(Debug, Clone)]
 struct Snapshot {
@@ -399,39 +386,6 @@ fn assert_families(segment: &Segment, nfproto: &str) {
     }
 }
 
-/// `ifindex`, ARPHRD type and MAC (hex, no colons) of an interface, from `ip -j link`.
-#[derive(Debug, Clone)]
-struct Link {
-    ifindex: u64,
-    arphrd: u64,
-    mac: String,
-}
-
-fn link(ns: &Netns, dev: &str) -> Link {
-    let output = ns.ip(&["-j", "link", "show", "dev", dev]);
-    let links: Value = serde_json::from_slice(&output.stdout).expect("ip -j link prints JSON");
-    let link = &links[0];
-    let arphrd = match link["link_type"].as_str() {
-        Some("loopback") => 772, // ARPHRD_LOOPBACK
-        Some("ether") => 1,      // ARPHRD_ETHER
-        other => panic!("unexpected link type {other:?} of {dev}"),
-    };
-    Link {
-        ifindex: link["ifindex"].as_u64().expect("an ifindex"),
-        arphrd,
-        mac: link["address"]
-            .as_str()
-            .expect("an address")
-            .replace(':', ""),
-    }
-}
-
-/// Binds a UDP socket in the namespace so that datagrams to `addr` are delivered rather
-/// than answered with ICMP port unreachable (which would be traced too).
-fn udp_sink(ns: &Netns, addr: SocketAddr) -> UdpSocket {
-    ns.run_in(|| UdpSocket::bind(addr).unwrap_or_else(|err| panic!("bind {addr}: {err}")))
-}
-
 /// True once the input chain's policy event of the UDP packet to `dport` has been seen.
 fn input_policy_seen(events: &[Value], dport: u16) -> bool {
     events
@@ -452,10 +406,6 @@ fn send_sentinel_and_wait(ns: &Netns, nftrace: &mut Nftrace, dst: IpAddr) {
 
 fn socket(ip: IpAddr, port: u16) -> SocketAddr {
     SocketAddr::new(ip, port)
-}
-
-fn ip(text: &str) -> IpAddr {
-    text.parse().expect("an IP address literal")
 }
 
 /// UDP (marked), TCP (SYN accepted, SYN-ACK to the counter) and ICMP echo over loopback.
@@ -494,7 +444,7 @@ fn loopback_paths(label: &str, loopback: IpAddr) {
     let from_lo = Snapshot {
         iif: Some((lo.ifindex, lo.arphrd)),
         oif: None,
-        ll_header: Some(format!("{}{}{ll_type}", lo.mac, lo.mac)),
+        ll_header: Some(format!("{}{}{ll_type}", lo.mac_hex(), lo.mac_hex())),
         ct: None,
     };
     let to_lo = Snapshot {
@@ -678,19 +628,13 @@ fn a_dropped_packet_ends_with_the_drop_rule() {
 #[test]
 fn veth_path_reports_the_veth_interfaces() {
     require_root();
-    let client = Netns::new("nftvethc");
     let server = Netns::new("nftveths");
-    let client_end = VethEnd {
-        ifname: "vcli",
-        ipv4: "10.77.0.1/24",
-        ipv6: "fd77::1/64",
-    };
-    let server_end = VethEnd {
-        ifname: "vsrv",
-        ipv4: "10.77.0.2/24",
-        ipv6: "fd77::2/64",
-    };
-    Netns::veth_pair(&client, &server, &client_end, &server_end);
+    let client = Netns::neighbour(
+        &server,
+        "nftvethc",
+        &VethEnd::new("vsrv", "10.77.0.2/24", "fd77::2/64"),
+        &VethEnd::new("vcli", "10.77.0.1/24", "fd77::1/64"),
+    );
     server.nft(RULESET);
     let h = handles(&server);
     let vsrv = link(&server, "vsrv");
@@ -734,7 +678,7 @@ fn veth_path_reports_the_veth_interfaces() {
     let from_veth = |ll_type: &str| Snapshot {
         iif: Some((vsrv.ifindex, vsrv.arphrd)),
         oif: None,
-        ll_header: Some(format!("{}{}{ll_type}", vsrv.mac, vcli.mac)),
+        ll_header: Some(format!("{}{}{ll_type}", vsrv.mac_hex(), vcli.mac_hex())),
         ct: None,
     };
     for (source, dst, version, nfproto, ll_type, total_len) in [
@@ -826,7 +770,7 @@ fn conntrack_fields_come_with_the_first_event_of_each_base_chain() {
     let from_lo = |ct: Value| Snapshot {
         iif: Some((lo.ifindex, lo.arphrd)),
         oif: None,
-        ll_header: Some(format!("{}{}0800", lo.mac, lo.mac)),
+        ll_header: Some(format!("{}{}0800", lo.mac_hex(), lo.mac_hex())),
         ct: Some(ct),
     };
     let syn = assert_path(
@@ -881,63 +825,6 @@ fn conntrack_fields_come_with_the_first_event_of_each_base_chain() {
         .collect();
     assert_eq!(ids.len(), 4, "{ids:?}");
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
-}
-
-/// `nft monitor trace` in the namespace, its stdout read line by line.
-struct NftMonitor {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl NftMonitor {
-    fn start(ns: &Netns) -> NftMonitor {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", ns.name(), "nft", "monitor", "trace"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nft monitor trace");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (sender, lines) = mpsc::channel();
-        thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        NftMonitor {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Reads lines until `predicate` holds over all seen so far, or `timeout` passes.
-    fn wait_for(&mut self, predicate: impl Fn(&[String]) -> bool, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        while !predicate(&self.seen) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(_) => return false,
-            }
-        }
-        true
-    }
-
-    fn stop(mut self) -> Vec<String> {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
-            self.seen.push(line);
-        }
-        self.seen
-    }
 }
 
 /// One step as nft prints it: id, family, table, chain, type, verdict (`jump X` with target).
@@ -1031,7 +918,7 @@ fn nft_monitor_trace_prints_the_same_steps() {
     let before = snapshot(&ns);
 
     let mut nftrace = Nftrace::events_json(&ns, &["--source", "nft"]);
-    let mut monitor = NftMonitor::start(&ns);
+    let mut monitor = NftMonitor::start(&ns, "trace");
     // nft says nothing when it is ready: send until it prints something.
     let deadline = Instant::now() + GUARD;
     while !monitor.wait_for(|lines| !lines.is_empty(), Duration::from_millis(200)) {

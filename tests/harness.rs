@@ -6,17 +6,13 @@
 
 mod common;
 
-use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::os::unix::fs::MetadataExt;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use common::*;
-
-fn ip(text: &str) -> IpAddr {
-    text.parse().expect("an IP address literal")
-}
 
 fn socket_addr(text: &str) -> SocketAddr {
     text.parse().expect("a socket address literal")

@@ -31,7 +31,7 @@ mod common;
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
-use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::thread;
 use std::time::Duration;
 
@@ -62,39 +62,21 @@ struct Lan {
 
 impl Lan {
     fn new(label: &str, with_server: bool) -> Lan {
-        let client = Netns::new(&format!("{label}c"));
         let router = Netns::new(&format!("{label}r"));
-        Netns::veth_pair(
-            &client,
+        let client = Netns::neighbour(
             &router,
-            &VethEnd {
-                ifname: "c0",
-                ipv4: "10.1.0.2/24",
-                ipv6: "fd01::2/64",
-            },
-            &VethEnd {
-                ifname: "r0",
-                ipv4: "10.1.0.1/24",
-                ipv6: "fd01::1/64",
-            },
+            &format!("{label}c"),
+            &VethEnd::new("r0", "10.1.0.1/24", "fd01::1/64"),
+            &VethEnd::new("c0", "10.1.0.2/24", "fd01::2/64"),
         );
         client.ip(&["route", "add", "default", "via", ROUTER_IN_V4]);
         client.ip(&["-6", "route", "add", "default", "via", ROUTER_IN_V6]);
         let server = with_server.then(|| {
-            let server = Netns::new(&format!("{label}s"));
-            Netns::veth_pair(
+            let server = Netns::neighbour(
                 &router,
-                &server,
-                &VethEnd {
-                    ifname: "r1",
-                    ipv4: "10.2.0.1/24",
-                    ipv6: "fd02::1/64",
-                },
-                &VethEnd {
-                    ifname: "s0",
-                    ipv4: "10.2.0.2/24",
-                    ipv6: "fd02::2/64",
-                },
+                &format!("{label}s"),
+                &VethEnd::new("r1", "10.2.0.1/24", "fd02::1/64"),
+                &VethEnd::new("s0", "10.2.0.2/24", "fd02::2/64"),
             );
             server.ip(&["route", "add", "default", "via", ROUTER_OUT_V4]);
             server.ip(&["-6", "route", "add", "default", "via", "fd02::1"]);
@@ -114,17 +96,9 @@ impl Lan {
     }
 }
 
-fn ip(text: &str) -> IpAddr {
-    text.parse().expect("an IP address literal")
-}
-
-fn sock(addr: &str, port: u16) -> SocketAddr {
-    SocketAddr::new(ip(addr), port)
-}
-
-/// A UDP socket bound in the namespace (it stays there).
+/// A UDP socket bound in the namespace (it stays there), its reads guarded by [`GUARD`].
 fn udp_bind(ns: &Netns, addr: SocketAddr) -> UdpSocket {
-    let socket = ns.run_in(|| UdpSocket::bind(addr).unwrap_or_else(|e| panic!("bind {addr}: {e}")));
+    let socket = udp_sink(ns, addr);
     socket
         .set_read_timeout(Some(GUARD))
         .expect("set a read timeout");
@@ -263,22 +237,11 @@ fn collect_udp(nftrace: Nftrace, count: usize) -> Vec<Value> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading paths (tolerant of spelling, strict about content).
+// Reading paths (tolerant of spelling, strict about content), beside the harness's readers
+// (`hops`, `place`, `iface`, `packet`).
 
 fn s(value: &Value) -> Option<&str> {
     value.as_str()
-}
-
-/// An interface as a name: `"r0"`, `{"index":3,"name":"r0"}` or `{"index":3}` (`if3`).
-fn iface(value: &Value) -> Option<String> {
-    match value {
-        Value::String(name) => Some(name.clone()),
-        Value::Object(map) => match map.get("name").and_then(Value::as_str) {
-            Some(name) => Some(name.to_owned()),
-            None => map.get("index").map(|i| format!("if{i}")),
-        },
-        _ => None,
-    }
 }
 
 /// A hook as a name (`NF_INET_*` numbers mapped).
@@ -333,20 +296,6 @@ fn verdict(hop: &Value) -> String {
         Value::Null => "-".to_owned(),
         other => other.to_string(),
     }
-}
-
-fn hops(path: &Value) -> &[Value] {
-    path["hops"].as_array().map(Vec::as_slice).unwrap_or(&[])
-}
-
-/// `source table/chain` of a hop: `nftrace filt/forward`, `nflog nat/PREROUTING`.
-fn place(hop: &Value) -> String {
-    format!(
-        "{} {}/{}",
-        s(&hop["source"]).unwrap_or("?"),
-        s(&hop["table"]).unwrap_or("?"),
-        s(&hop["chain"]).unwrap_or("?")
-    )
 }
 
 /// The chains a path went through, consecutive hops of one chain counted once: the
@@ -405,11 +354,6 @@ fn show_all<'a>(paths: impl IntoIterator<Item = &'a Value>) -> String {
         .map(show)
         .collect::<Vec<_>>()
         .join("\n---\n")
-}
-
-/// The packet as the path's first hop saw it.
-fn packet(path: &Value) -> &Value {
-    &path["packet"]
 }
 
 fn port(packet: &Value, which: &str) -> Option<u16> {

@@ -24,8 +24,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr, UdpSocket};
-use std::process::Output;
+use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -34,16 +33,6 @@ use common::*;
 
 /// Guards against hangs only; nothing is asserted on time.
 const GUARD: Duration = Duration::from_secs(10);
-
-/// `setpriv` arguments that drop root (and with it CAP_NET_ADMIN).
-const AS_NOBODY: [&str; 4] = [
-    "setpriv",
-    "--reuid=65534",
-    "--regid=65534",
-    "--clear-groups",
-];
-
-const NFTRACE: &str = env!("CARGO_BIN_EXE_nftrace");
 
 // ---------------------------------------------------------------------------------------------
 // The hybrid ruleset.
@@ -188,10 +177,6 @@ fn install_hybrid(ns: &Netns) {
 
 fn stdout(ns: &Netns, args: &[&str]) -> String {
     String::from_utf8_lossy(&ns.exec(args).stdout).into_owned()
-}
-
-fn ip(text: &str) -> IpAddr {
-    text.parse().expect("an IP address literal")
 }
 
 /// A rule of `nft -s -a list ruleset`: its 1-based position in its chain and its text (the
@@ -584,10 +569,6 @@ fn check_legacy_record(record: &Value, saves: &Saves, seen: &mut Seen, failures:
         }
         _ => fail(format!("unexpected kind {kind}")),
     }
-}
-
-fn udp_sink(ns: &Netns, addr: SocketAddr) -> UdpSocket {
-    ns.run_in(|| UdpSocket::bind(addr).unwrap_or_else(|err| panic!("bind {addr}: {err}")))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1152,15 +1133,6 @@ fn nft_rules_added_and_hit_at_once(ns: &Netns) {
 
 // ---------------------------------------------------------------------------------------------
 // 3. `nftrace ruleset`.
-
-/// Runs `nftrace ARGS…` in the namespace to completion (a hang ends as status 124).
-fn run_nftrace(ns: &Netns, prefix: &[&str], args: &[&str]) -> Output {
-    let mut command = vec!["timeout", "10"];
-    command.extend_from_slice(prefix);
-    command.push(NFTRACE);
-    command.extend_from_slice(args);
-    ns.exec_status(&command)
-}
 
 /// `nftrace ARGS…` as root: asserts exit 0 and no stderr, returns stdout.
 fn nftrace_ok(ns: &Netns, args: &[&str]) -> String {

@@ -43,14 +43,12 @@ mod topology;
 #[path = "../examples/seed_scenario/traffic.rs"]
 mod traffic;
 
-use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -83,14 +81,6 @@ const H_B_V6: &str = "fd01::1";
 const NF_LOG_V4: &str = "net.netfilter.nf_log.2";
 const NF_LOG_V6: &str = "net.netfilter.nf_log.10";
 
-fn ip(text: &str) -> IpAddr {
-    text.parse().expect("an IP address literal")
-}
-
-fn sock(addr: &str, port: u16) -> SocketAddr {
-    SocketAddr::new(ip(addr), port)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Namespaces and rules.
 
@@ -106,44 +96,25 @@ struct Site {
 
 impl Site {
     fn new(label: &str, with_b: bool) -> Site {
-        let a = Netns::new(&format!("{label}a"));
         let h = Netns::new(&format!("{label}h"));
-        Netns::veth_pair(
+        let a = Netns::neighbour(
             &h,
-            &a,
-            &VethEnd {
-                ifname: "h0",
-                ipv4: "10.53.1.1/24",
-                ipv6: "fd00::1/64",
-            },
-            &VethEnd {
-                ifname: "a0",
-                ipv4: "10.53.1.2/24",
-                ipv6: "fd00::2/64",
-            },
+            &format!("{label}a"),
+            &VethEnd::new("h0", "10.53.1.1/24", "fd00::1/64"),
+            &VethEnd::new("a0", "10.53.1.2/24", "fd00::2/64"),
         );
         let b = with_b.then(|| {
-            let b = Netns::new(&format!("{label}b"));
-            Netns::veth_pair(
+            Netns::neighbour(
                 &h,
-                &b,
-                &VethEnd {
-                    ifname: "h1",
-                    ipv4: "10.53.2.1/24",
-                    ipv6: "fd01::1/64",
-                },
-                &VethEnd {
-                    ifname: "b0",
-                    ipv4: "10.53.2.2/24",
-                    ipv6: "fd01::2/64",
-                },
-            );
-            b
+                &format!("{label}b"),
+                &VethEnd::new("h1", "10.53.2.1/24", "fd01::1/64"),
+                &VethEnd::new("b0", "10.53.2.2/24", "fd01::2/64"),
+            )
         });
         let mut sinks = Vec::new();
         for ns in [Some(&a), Some(&h), b.as_ref()].into_iter().flatten() {
             for port in PORT..=PORT + 5 {
-                sinks.push(udp_sink(ns, port));
+                sinks.push(dual_stack_sink(ns, port));
             }
         }
         ping(&a, ip(H_A_V4));
@@ -166,10 +137,8 @@ impl Site {
 }
 
 /// A dual-stack UDP socket bound to `[::]:port` in the namespace.
-fn udp_sink(ns: &Netns, port: u16) -> UdpSocket {
-    ns.run_in(|| {
-        UdpSocket::bind(("::", port)).unwrap_or_else(|err| panic!("bind [::]:{port}: {err}"))
-    })
+fn dual_stack_sink(ns: &Netns, port: u16) -> UdpSocket {
+    udp_sink(ns, sock("::", port))
 }
 
 /// Native nft chains counting the test's port in input and output, after iptables (priority
@@ -220,7 +189,7 @@ fn nft_trace_on_everywhere(ns: &Netns) {
 fn exit_host(label: &str) -> (Netns, UdpSocket) {
     let ns = Netns::new(label);
     hybrid_rules(&ns);
-    let sink = udp_sink(&ns, PORT);
+    let sink = dual_stack_sink(&ns, PORT);
     (ns, sink)
 }
 
@@ -427,25 +396,6 @@ fn run_to_end(mut command: Command) -> (u32, Output) {
     (pid, output)
 }
 
-/// Whether process `pid` (a child not yet reaped) has exited, waiting up to `timeout`.
-fn exited_within(pid: u32, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        // The state follows the command name in parentheses; Z: exited, waiting to be reaped.
-        let state = stat
-            .rsplit_once(") ")
-            .and_then(|(_, rest)| rest.chars().next());
-        if matches!(state, None | Some('Z')) {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// Starts `nftrace --json [--backend legacy] EXTRA… FILTER` in the namespace and checks that
 /// its trigger is installed ([`assert_installed`], nf_log bound: the namespace has legacy
 /// tables). Returns the run, its pid and the snapshot taken while it runs.
@@ -467,129 +417,40 @@ fn start_installed(
     (run, pid, during)
 }
 
-/// The stderr lines of a failed run: asserts exactly one, starting `nftrace: `, and returns it.
-fn one_error_line(output: &Output, what: &str) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{what}: one stderr line, got:\n{stderr}");
-    assert!(lines[0].starts_with("nftrace: "), "{what}: {stderr}");
-    assert!(
-        output.stdout.is_empty(),
-        "{what}: nothing on stdout: {}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    lines[0].to_owned()
+/// `nft monitor tables` in a namespace, subscribed ([`sync_monitor`]): every table added or
+/// deleted from now on, also one that existed only for an instant (a run that panicked right
+/// after installing, or one that must never have installed anything).
+fn monitor_tables(ns: &Netns) -> NftMonitor {
+    let mut monitor = NftMonitor::start(ns, "tables");
+    sync_monitor(&mut monitor, ns, "session_sync_start");
+    monitor
 }
 
-/// Each line read from `source`, over a channel.
-fn lines_of(source: impl std::io::Read + Send + 'static) -> Receiver<String> {
-    let (sender, receiver) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(source).lines() {
-            let Ok(line) = line else { break };
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receiver
-}
-
-/// `nft monitor tables` in a namespace: every table added or deleted while it runs, also one
-/// that existed only for an instant (a run that panicked right after installing, or one that
-/// must never have installed anything).
-struct NftMonitor {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl NftMonitor {
-    fn start(ns: &Netns) -> NftMonitor {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", ns.name(), "nft", "monitor", "tables"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting nft monitor");
-        let lines = lines_of(child.stdout.take().expect("piped stdout"));
-        let mut monitor = NftMonitor {
-            child,
-            lines,
-            seen: Vec::new(),
-        };
-        monitor.sync(ns, "session_sync_start");
-        monitor
-    }
-
-    /// Adds and deletes table `inet NAME` until the monitor reports the deletion: then the
-    /// monitor is subscribed, and has reported everything the kernel announced before.
-    fn sync(&mut self, ns: &Netns, name: &str) {
-        let want = format!("delete table inet {name}");
-        let deadline = Instant::now() + GUARD;
-        loop {
-            ns.nft(&format!(
-                "add table inet {name}\ndelete table inet {name}\n"
-            ));
-            // The first round may come before the monitor has subscribed: then try again.
-            let round = Instant::now() + Duration::from_millis(300);
-            while let Ok(line) = self
-                .lines
-                .recv_timeout(round.saturating_duration_since(Instant::now()))
-            {
-                let done = line == want;
-                self.seen.push(line);
-                if done {
-                    return;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "nft monitor reported nothing: {:?}",
-                self.seen
-            );
-        }
-    }
-
-    /// Everything reported, up to now.
-    fn finish(mut self, ns: &Netns) -> Vec<String> {
-        self.sync(ns, "session_sync_end");
-        std::mem::take(&mut self.seen)
-    }
-}
-
-impl Drop for NftMonitor {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A directory of the test's own under the temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "nftrace-session-{label}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
+/// Adds and deletes table `inet NAME` until the monitor reports the deletion: then the
+/// monitor is subscribed, and has reported everything the kernel announced before.
+fn sync_monitor(monitor: &mut NftMonitor, ns: &Netns, name: &str) {
+    let want = format!("delete table inet {name}");
+    let deadline = Instant::now() + GUARD;
+    loop {
+        ns.nft(&format!(
+            "add table inet {name}\ndelete table inet {name}\n"
         ));
-        std::fs::create_dir(&path).unwrap_or_else(|err| panic!("mkdir {path:?}: {err}"));
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
+        // The first round may come before the monitor has subscribed: then try again.
+        if monitor.wait_for(|seen| seen.contains(&want), Duration::from_millis(300)) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nft monitor reported nothing: {:?}",
+            monitor.seen()
+        );
     }
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// Everything the monitor reported, up to now ([`sync_monitor`]); stops it.
+fn monitor_finish(mut monitor: NftMonitor, ns: &Netns) -> Vec<String> {
+    sync_monitor(&mut monitor, ns, "session_sync_end");
+    monitor.stop()
 }
 
 /// The programs nftrace runs (src/ruleset: `nft` for rule texts and the `*-save` tools;
@@ -624,38 +485,7 @@ fn tool_dir(label: &str, without: &[&str]) -> TempDir {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading paths.
-
-fn hops(path: &Value) -> &[Value] {
-    path["hops"].as_array().map(Vec::as_slice).unwrap_or(&[])
-}
-
-/// `source table/chain` of a hop: `nftrace filter/INPUT`, `nflog mangle/INPUT`.
-fn place(hop: &Value) -> String {
-    format!(
-        "{} {}/{}",
-        hop["source"].as_str().unwrap_or("?"),
-        hop["table"].as_str().unwrap_or("?"),
-        hop["chain"].as_str().unwrap_or("?")
-    )
-}
-
-/// An interface as a name: `"h0"`, `{"index":3,"name":"h0"}` or `{"index":3}` (`if3`).
-fn iface(value: &Value) -> Option<String> {
-    match value {
-        Value::String(name) => Some(name.clone()),
-        Value::Object(map) => match map.get("name").and_then(Value::as_str) {
-            Some(name) => Some(name.to_owned()),
-            None => map.get("index").map(|i| format!("if{i}")),
-        },
-        _ => None,
-    }
-}
-
-/// The packet as the path's first hop saw it.
-fn packet(path: &Value) -> &Value {
-    &path["packet"]
-}
+// Reading paths, beside the harness's readers (`hops`, `place`, `iface`, `packet`).
 
 /// `(protocol, source, destination)` of the packet as first seen.
 fn flow(path: &Value) -> Option<(String, SocketAddr, SocketAddr)> {
@@ -1085,11 +915,11 @@ fn legacy_exit_on_sigint_restores_the_namespace() {
 fn exit_by_panic_restores_the_namespace() {
     let (h, _sink) = exit_host("expanic");
     let before = snapshot(&h);
-    let monitor = NftMonitor::start(&h);
+    let monitor = monitor_tables(&h);
     let mut command = in_ns(&h, &["--json", "--duration", "5", FILTER]);
     command.env("NFTRACE_TEST_PANIC_AFTER_INSTALL", "1");
     let (pid, output) = run_to_end(command);
-    let seen = monitor.finish(&h);
+    let seen = monitor_finish(monitor, &h);
     assert_eq!(
         output.status.code(),
         Some(101),
@@ -1354,14 +1184,6 @@ fn netns_by_name_traces_the_seed_scenario() {
 // ---------------------------------------------------------------------------------------------
 // 4. Errors.
 
-/// The privilege drop of tests/events_cli.rs: nobody, no groups, no capabilities.
-const AS_NOBODY: [&str; 4] = [
-    "setpriv",
-    "--reuid=65534",
-    "--regid=65534",
-    "--clear-groups",
-];
-
 /// Without CAP_NET_ADMIN (as nobody, inside a namespace with legacy tables, both backends):
 /// exit 1, one line naming CAP_NET_ADMIN, nothing changed.
 #[test]
@@ -1369,12 +1191,8 @@ fn without_cap_net_admin_one_line_and_nothing_changed() {
     let (h, _sink) = exit_host("noroot");
     let before = snapshot(&h);
     for extra in [&[][..], &["--backend", "legacy"][..]] {
-        let mut args = vec!["timeout", "10"];
-        args.extend(AS_NOBODY);
-        args.push(NFTRACE);
-        args.extend_from_slice(extra);
-        args.push(FILTER);
-        let output = h.exec_status(&args);
+        let args = [extra, &[FILTER]].concat();
+        let output = run_nftrace(&h, &AS_NOBODY, &args);
         let what = format!("as nobody {extra:?}");
         assert_eq!(output.status.code(), Some(1), "{what}: {output:?}");
         let line = one_error_line(&output, &what);
@@ -1413,7 +1231,7 @@ fn netns_that_does_not_exist_is_one_line() {
 fn bad_filter_exits_2_naming_the_word_and_installs_nothing() {
     let (h, _sink) = exit_host("badfilt");
     let before = snapshot(&h);
-    let monitor = NftMonitor::start(&h);
+    let monitor = monitor_tables(&h);
     let filter = "udp and dst prot 10370";
     for extra in [&[][..], &["--backend", "legacy"][..]] {
         let mut args = vec!["--json"];
@@ -1446,7 +1264,7 @@ fn bad_filter_exits_2_naming_the_word_and_installs_nothing() {
         }
         assert!(!stderr.contains(READY_PREFIX), "{what}: {stderr}");
     }
-    let seen = monitor.finish(&h);
+    let seen = monitor_finish(monitor, &h);
     assert!(
         !seen.iter().any(|line| line.contains("nftrace_")),
         "a bad filter installed something: {seen:#?}"

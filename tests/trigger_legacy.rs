@@ -27,7 +27,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use common::*;
-use nftrace::filter::{AddrTest, Conjunction, Dir, Filter, IpFamily, IpNet, PortTest, Proto};
+use nftrace::filter::parse_filter;
 use nftrace::trigger::error::TriggerError;
 use nftrace::trigger::legacy::{self, FoundLegacyRule, LegacyTrigger, Tools};
 use nftrace::trigger::nf_log;
@@ -50,9 +50,12 @@ fn record() -> Record {
 const COMMENT: &str =
     "-m comment --comment \"nftrace pid=4242 start=99 nf_log.2=nf_log_ipv4 nf_log.10=NONE\"";
 
-fn spec(alternatives: Vec<Conjunction>) -> TriggerSpec {
+/// The spec of a filter expression as the command line gives it (every packet when empty),
+/// no interface, mark or rate, and [`record`].
+fn spec(filter: &str) -> TriggerSpec {
     TriggerSpec {
-        filter: Filter { alternatives },
+        filter: parse_filter(&[filter.to_owned()])
+            .unwrap_or_else(|err| panic!("filter `{filter}`: {err}")),
         iif: None,
         mark: None,
         rate: 0,
@@ -60,48 +63,9 @@ fn spec(alternatives: Vec<Conjunction>) -> TriggerSpec {
     }
 }
 
-fn net(text: &str, prefix: u8) -> IpNet {
-    IpNet {
-        addr: text.parse().expect("an address literal"),
-        prefix,
-    }
-}
-
-fn addr(dir: Dir, text: &str, prefix: u8, negated: bool) -> AddrTest {
-    AddrTest {
-        dir,
-        net: net(text, prefix),
-        negated,
-    }
-}
-
-fn port(dir: Dir, lo: u16, hi: u16, negated: bool) -> PortTest {
-    PortTest {
-        dir,
-        lo,
-        hi,
-        negated,
-    }
-}
-
-/// `udp and dst port 53`, then `tcp and dst portrange 8000-8080 and not src port 22`.
-fn udp_dns_or_tcp_range() -> Vec<Conjunction> {
-    vec![
-        Conjunction {
-            protocol: Some(Proto::Udp),
-            ports: vec![port(Dir::Dst, 53, 53, false)],
-            ..Conjunction::default()
-        },
-        Conjunction {
-            protocol: Some(Proto::Tcp),
-            ports: vec![
-                port(Dir::Dst, 8000, 8080, false),
-                port(Dir::Src, 22, 22, true),
-            ],
-            ..Conjunction::default()
-        },
-    ]
-}
+/// Two conjunctions (UDP, then TCP): two rules in each chain, in this order.
+const UDP_DNS_OR_TCP_RANGE: &str =
+    "udp and dst port 53 or tcp and dst portrange 8000-8080 and not src port 22";
 
 /// The `-A` lines of the raw table in `<tool>-save` (no `-t`: a table that does not exist
 /// is not created by looking); empty when there is no raw table.
@@ -255,7 +219,7 @@ fn cases() -> Vec<Case> {
     let mut cases = Vec::new();
 
     // No filter, with a mark and the default rate.
-    let mut everything = spec(vec![Conjunction::default()]);
+    let mut everything = spec("");
     everything.mark = Some((0x2a, 0xff));
     everything.rate = 100;
     let tail = format!("-m mark --mark 0x2a/0xff -m limit --limit 100/sec {COMMENT} -j TRACE");
@@ -282,7 +246,7 @@ fn cases() -> Vec<Case> {
     ];
     cases.push(Case {
         name: "udp dst port 53 or tcp dst portrange 8000-8080 and not src port 22",
-        spec: spec(udp_dns_or_tcp_range()),
+        spec: spec(UDP_DNS_OR_TCP_RANGE),
         v4: both.clone(),
         v6: both,
         per_chain: vec![
@@ -293,33 +257,12 @@ fn cases() -> Vec<Case> {
         ],
     });
 
-    // `-i veth0 host 10.0.0.1 and not (tcp or udp)` plus `icmp and src net 10.0.0.0/8 and
-    // not src net 10.9.0.0/16`: IPv4 only, PREROUTING only, u32 for the two negated
-    // protocols, iprange for the second source test.
-    let not_tcp_udp = vec![Proto::Tcp, Proto::Udp];
-    let mut v4_iif = spec(vec![
-        Conjunction {
-            family: Some(IpFamily::V4),
-            not_protocols: not_tcp_udp.clone(),
-            addresses: vec![addr(Dir::Src, "10.0.0.1", 32, false)],
-            ..Conjunction::default()
-        },
-        Conjunction {
-            family: Some(IpFamily::V4),
-            not_protocols: not_tcp_udp,
-            addresses: vec![addr(Dir::Dst, "10.0.0.1", 32, false)],
-            ..Conjunction::default()
-        },
-        Conjunction {
-            family: Some(IpFamily::V4),
-            protocol: Some(Proto::Icmp),
-            addresses: vec![
-                addr(Dir::Src, "10.0.0.0", 8, false),
-                addr(Dir::Src, "10.9.0.0", 16, true),
-            ],
-            ..Conjunction::default()
-        },
-    ]);
+    // With `-i veth0`: IPv4 only, PREROUTING only, u32 for the two negated protocols,
+    // iprange for the second source test.
+    let mut v4_iif = spec(
+        "host 10.0.0.1 and not (tcp or udp) \
+         or icmp and src net 10.0.0.0/8 and not src net 10.9.0.0/16",
+    );
     v4_iif.iif = Some("veth0".to_owned());
     let u32_test = "-m u32 --u32 \"0x6&0xff=0x0:0x5,0x7:0x10,0x12:0xff\"";
     cases.push(Case {
@@ -337,22 +280,9 @@ fn cases() -> Vec<Case> {
         per_chain: vec![(2, "PREROUTING".into(), 3)],
     });
 
-    // IPv6 only: `icmp6 and src net fd00::/64`, `dst host fd00::1 and not (tcp or udp or
-    // icmp6)`, 5 packets per second.
-    let mut v6_only = spec(vec![
-        Conjunction {
-            family: Some(IpFamily::V6),
-            protocol: Some(Proto::Icmpv6),
-            addresses: vec![addr(Dir::Src, "fd00::", 64, false)],
-            ..Conjunction::default()
-        },
-        Conjunction {
-            family: Some(IpFamily::V6),
-            not_protocols: vec![Proto::Tcp, Proto::Udp, Proto::Icmpv6],
-            addresses: vec![addr(Dir::Dst, "fd00::1", 128, false)],
-            ..Conjunction::default()
-        },
-    ]);
+    // IPv6 only, 5 packets per second.
+    let mut v6_only =
+        spec("icmp6 and src net fd00::/64 or dst host fd00::1 and not (tcp or udp or icmp6)");
     v6_only.rate = 5;
     let tail = format!("-m limit --limit 5/sec {COMMENT} -j TRACE");
     let u32_test = "-m u32 --u32 \"0x3&0xff=0x0:0x5,0x7:0x10,0x12:0x39,0x3b:0xff\"";
@@ -385,11 +315,6 @@ fn installed_lines_are_exactly_the_filter() {
         assert!(raw4(&ns).is_empty(), "{}: IPv4 rules left", case.name);
         assert!(raw6(&ns).is_empty(), "{}: IPv6 rules left", case.name);
     }
-}
-
-/// Binds a UDP socket so that datagrams to `addr` are delivered, not answered with ICMP.
-fn udp_sink(ns: &Netns, addr: SocketAddr) -> UdpSocket {
-    ns.run_in(|| UdpSocket::bind(addr).unwrap_or_else(|err| panic!("bind {addr}: {err}")))
 }
 
 /// The step of an nflog record as `table:chain:kind:number`.
@@ -436,12 +361,8 @@ fn only_matching_packets_are_traced() {
     let binding = ns
         .run_in(|| nf_log::bind(&[2, 10]))
         .expect("binding nfnetlink_log");
-    let filter = vec![Conjunction {
-        protocol: Some(Proto::Udp),
-        ports: vec![port(Dir::Dst, TRACED, TRACED, false)],
-        ..Conjunction::default()
-    }];
-    let trigger = install(&ns, &spec(filter)).expect("installing");
+    let filter = format!("udp and dst port {TRACED}");
+    let trigger = install(&ns, &spec(&filter)).expect("installing");
 
     let mut nftrace = Nftrace::events_json(&ns, &["--source", "nflog"]);
     // The untraced packets go first: had they been traced, their records would come first.
@@ -520,7 +441,7 @@ fn user_rules_stay_below_ours_and_the_state_comes_back_exactly() {
             (10, "nf_log_ipv6".to_owned())
         ]
     );
-    let mut spec = spec(udp_dns_or_tcp_range());
+    let mut spec = spec(UDP_DNS_OR_TCP_RANGE);
     spec.record = Record::of_this_process(saved);
     spec.rate = 100;
     let trigger = install(&ns, &spec).expect("installing");
@@ -566,7 +487,7 @@ fn a_raw_table_created_by_installing_stays_empty() {
         before.iptables_legacy, "",
         "a fresh namespace has no legacy table"
     );
-    let trigger = install(&ns, &spec(vec![Conjunction::default()])).expect("installing");
+    let trigger = install(&ns, &spec("")).expect("installing");
     remove(&ns, trigger);
     let after = snapshot(&ns);
     let empty_raw = "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
@@ -589,7 +510,7 @@ fn a_failing_command_rolls_back_what_was_inserted() {
         "ip6tables-legacy",
         "echo \"ip6tables-legacy: simulated failure\" >&2\nexit 4",
     );
-    let err = install_with(&ns, &spec(udp_dns_or_tcp_range()), &tools.tools())
+    let err = install_with(&ns, &spec(UDP_DNS_OR_TCP_RANGE), &tools.tools())
         .expect_err("ip6tables-legacy fails");
     match &err {
         TriggerError::Command {
@@ -631,7 +552,7 @@ fn a_failing_command_rolls_back_what_was_inserted() {
         ),
     );
     tools.link("ip6tables-legacy");
-    let err = install_with(&ns, &spec(udp_dns_or_tcp_range()), &tools.tools())
+    let err = install_with(&ns, &spec(UDP_DNS_OR_TCP_RANGE), &tools.tools())
         .expect_err("the third insert fails");
     match &err {
         TriggerError::Command {
@@ -655,7 +576,7 @@ fn a_missing_program_changes_nothing() {
     let before = snapshot(&ns);
     let tools = ToolDir::new();
     tools.link("iptables-legacy");
-    let err = install_with(&ns, &spec(udp_dns_or_tcp_range()), &tools.tools())
+    let err = install_with(&ns, &spec(UDP_DNS_OR_TCP_RANGE), &tools.tools())
         .expect_err("ip6tables-legacy is missing");
     assert!(
         matches!(&err, TriggerError::ToolMissing { program } if program == "ip6tables-legacy"),
@@ -668,10 +589,7 @@ fn a_missing_program_changes_nothing() {
     // Not even the IPv4 raw table was created.
     assert_eq!(snapshot(&ns), before);
     // An IPv4-only filter needs only iptables-legacy.
-    let v4 = spec(vec![Conjunction {
-        family: Some(IpFamily::V4),
-        ..Conjunction::default()
-    }]);
+    let v4 = spec("ip");
     let trigger = install_with(&ns, &v4, &tools.tools()).expect("IPv4 only");
     assert_eq!(raw4(&ns).len(), 2);
     remove(&ns, trigger);
@@ -761,15 +679,12 @@ fn rules_of_other_runs_are_found_by_their_record_and_removed() {
         start: 1,
         nf_log: vec![(2, "nf_log_ipv4".to_owned())],
     };
-    let mut old_spec = spec(vec![Conjunction {
-        protocol: Some(Proto::Udp),
-        ..Conjunction::default()
-    }]);
+    let mut old_spec = spec("udp");
     old_spec.record = dead.clone();
     // The old run's rules, then this run's on top of them.
     let old = install(&ns, &old_spec).expect("installing the old run's rules");
     drop(old); // killed: its rules stay
-    let mut new_spec = spec(vec![Conjunction::default()]);
+    let mut new_spec = spec("");
     new_spec.record = Record::of_this_process(Vec::new());
     let new = install(&ns, &new_spec).expect("installing");
 
@@ -843,11 +758,7 @@ fn several_negated_protocols_match_on_the_protocol_byte() {
         .iter()
         .map(|ip| udp_sink(&ns, SocketAddr::new(*ip, PORT)))
         .collect();
-    let filter = vec![Conjunction {
-        not_protocols: vec![Proto::Tcp, Proto::Udp],
-        ..Conjunction::default()
-    }];
-    let trigger = install(&ns, &spec(filter)).expect("installing");
+    let trigger = install(&ns, &spec("not tcp and not udp")).expect("installing");
     for ip in loopbacks {
         send_udp(&ns, SocketAddr::new(ip, PORT), 3);
         ping(&ns, ip);

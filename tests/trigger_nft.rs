@@ -462,13 +462,9 @@ fn a_batch_the_kernel_refuses_late_leaves_nothing_behind() {
     let big = Conjunction {
         family: Some(IpFamily::V6),
         addresses: (0..40u16)
-            .map(|i| AddrTest {
-                dir: Dir::Src,
-                net: IpNet {
-                    addr: IpAddr::from([0xfd00, 0, 0, 0, 0, 0, 0, i * 2]),
-                    prefix: 127,
-                },
-                negated: true,
+            .map(|i| {
+                let addr = IpAddr::from([0xfd00, 0, 0, 0, 0, 0, 0, i * 2]);
+                AddrTest::new(Dir::Src, IpNet { addr, prefix: 127 }, true)
             })
             .collect(),
         ..Conjunction::default()

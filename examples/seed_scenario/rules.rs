@@ -35,22 +35,33 @@ pub fn restore_input() -> String {
     out
 }
 
+/// Starts table `*TABLE`: its built-in chains (policy ACCEPT), then its user chains.
+fn begin_table(out: &mut String, table: &str, built_in: &[&str], user: &[&str]) {
+    // `write!` to a String cannot fail.
+    let _ = writeln!(out, "*{table}");
+    for chain in built_in {
+        let _ = writeln!(out, ":{chain} ACCEPT [0:0]");
+    }
+    for chain in user {
+        let _ = writeln!(out, ":{chain} - [0:0]");
+    }
+}
+
 fn filter(out: &mut String) {
+    begin_table(
+        out,
+        "filter",
+        &["INPUT", "FORWARD", "OUTPUT"],
+        &["DOCKER", "DOCKER-ISOLATION"],
+    );
     out.push_str(
-        "*filter\n\
-         :INPUT ACCEPT [0:0]\n\
-         :FORWARD ACCEPT [0:0]\n\
-         :OUTPUT ACCEPT [0:0]\n\
-         :DOCKER - [0:0]\n\
-         :DOCKER-ISOLATION - [0:0]\n\
-         -A FORWARD -j DOCKER-ISOLATION\n\
+        "-A FORWARD -j DOCKER-ISOLATION\n\
          -A FORWARD -o docker0 -j DOCKER\n\
          -A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n\
          -A FORWARD -i docker0 ! -o docker0 -j ACCEPT\n\
          -A FORWARD -i docker0 -o docker0 -j ACCEPT\n",
     );
     for port in published_ports() {
-        // `write!` to a String cannot fail.
         let _ = writeln!(
             out,
             "-A DOCKER -d {CONTAINER_IP}/32 ! -i docker0 -o docker0 -p udp -m udp \
@@ -63,14 +74,14 @@ fn filter(out: &mut String) {
 }
 
 fn nat(out: &mut String) {
+    begin_table(
+        out,
+        "nat",
+        &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+        &["DOCKER"],
+    );
     out.push_str(
-        "*nat\n\
-         :PREROUTING ACCEPT [0:0]\n\
-         :INPUT ACCEPT [0:0]\n\
-         :OUTPUT ACCEPT [0:0]\n\
-         :POSTROUTING ACCEPT [0:0]\n\
-         :DOCKER - [0:0]\n\
-         -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER\n\
+        "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER\n\
          -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER\n\
          -A POSTROUTING -s 172.18.0.0/16 ! -o docker0 -j MASQUERADE\n",
     );
@@ -93,19 +104,14 @@ fn nat(out: &mut String) {
 }
 
 fn empty_table(out: &mut String, table: &str, chains: &[&str]) {
-    let _ = writeln!(out, "*{table}");
-    for chain in chains {
-        let _ = writeln!(out, ":{chain} ACCEPT [0:0]");
-    }
+    begin_table(out, table, chains, &[]);
     out.push_str("COMMIT\n");
 }
 
 fn raw(out: &mut String) {
+    begin_table(out, "raw", &["PREROUTING", "OUTPUT"], &[]);
     out.push_str(
-        "*raw\n\
-         :PREROUTING ACCEPT [0:0]\n\
-         :OUTPUT ACCEPT [0:0]\n\
-         -A PREROUTING -p udp -j TRACE\n\
+        "-A PREROUTING -p udp -j TRACE\n\
          -A OUTPUT -p udp -j TRACE\n\
          COMMIT\n",
     );

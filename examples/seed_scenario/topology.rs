@@ -78,6 +78,23 @@ impl Netns {
         run(Command::new("ip").args(["-n", &self.name]).args(args))
     }
 
+    /// A veth pair: `ifname` here, its peer `peer_ifname` in `peer`.
+    fn add_veth(&self, ifname: &str, peer: &Netns, peer_ifname: &str) -> anyhow::Result<()> {
+        self.ip(&[
+            "link",
+            "add",
+            ifname,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            peer_ifname,
+            "netns",
+            peer.name(),
+        ])?;
+        Ok(())
+    }
+
     /// `ip netns exec NAME ARGS…`, with `input` on its stdin.
     pub fn exec(&self, args: &[&str], input: &str) -> anyhow::Result<Output> {
         let mut command = Command::new("ip");
@@ -192,18 +209,7 @@ impl Topology {
 
         // trigger eth0 <-> forwarder eth0. Host routes both ways stand in for the Internet
         // between the seed's two machines.
-        trigger.ip(&[
-            "link",
-            "add",
-            "eth0",
-            "type",
-            "veth",
-            "peer",
-            "name",
-            "eth0",
-            "netns",
-            fwd.name(),
-        ])?;
+        trigger.add_veth("eth0", fwd, "eth0")?;
         trigger.ip(&["addr", "add", &format!("{TRIGGER_IP}/32"), "dev", "eth0"])?;
         trigger.ip(&["link", "set", "eth0", "up"])?;
         trigger.ip(&["route", "add", &format!("{FORWARDER_IP}/32"), "dev", "eth0"])?;
@@ -216,18 +222,7 @@ impl Topology {
         fwd.ip(&["link", "add", "docker0", "type", "bridge"])?;
         fwd.ip(&["addr", "add", &format!("{BRIDGE_IP}/16"), "dev", "docker0"])?;
         fwd.ip(&["link", "set", "docker0", "up"])?;
-        fwd.ip(&[
-            "link",
-            "add",
-            "veth-ctr",
-            "type",
-            "veth",
-            "peer",
-            "name",
-            "eth0",
-            "netns",
-            ctr.name(),
-        ])?;
+        fwd.add_veth("veth-ctr", ctr, "eth0")?;
         fwd.ip(&["link", "set", "veth-ctr", "master", "docker0", "up"])?;
         ctr.ip(&["addr", "add", &format!("{CONTAINER_IP}/16"), "dev", "eth0"])?;
         ctr.ip(&["link", "set", "eth0", "up"])?;

@@ -8,8 +8,6 @@
 //! output, source in postrouting or input — so two observations of one packet keep at least
 //! one side, address and port, unchanged.
 
-use std::net::IpAddr;
-
 use crate::packet::PacketSummary;
 
 /// The fields of a packet that netfilter does not rewrite.
@@ -36,12 +34,6 @@ impl PacketKey {
     }
 }
 
-/// One side of a packet: an address and, for TCP/UDP, a port (for ICMP echo, the echo id,
-/// which NAT maps like a port).
-fn side(address: IpAddr, port: Option<u16>) -> (IpAddr, Option<u16>) {
-    (address, port)
-}
-
 /// True when `later` can be the packet `earlier` showed, at a step after it: the same key,
 /// and at least one side unchanged by NAT. `both_sides_may_change` allows a rewrite of
 /// both sides (steps that were not observed in between, e.g. nf_tables chains without
@@ -64,6 +56,8 @@ pub fn same_packet(
             p.dst_port.or(p.icmp_echo_id)
         }
     };
-    side(earlier.src, port(earlier, true)) == side(later.src, port(later, true))
-        || side(earlier.dst, port(earlier, false)) == side(later.dst, port(later, false))
+    // A side is an address and its port (for ICMP echo, the echo id, which NAT maps like a
+    // port).
+    (earlier.src, port(earlier, true)) == (later.src, port(later, true))
+        || (earlier.dst, port(earlier, false)) == (later.dst, port(later, false))
 }

@@ -5,19 +5,15 @@
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use serde::Serialize;
-
 use crate::packet::PacketSummary;
 use crate::ruleset::model::TextSource;
 
 /// Which kernel source reported a hop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HopSource {
     /// An nf_tables trace event (`NFNLGRP_NFTRACE`): native nft rules and iptables-nft.
-    #[serde(rename = "nftrace")]
     NfTables,
     /// An nfnetlink_log `TRACE:` record: iptables-legacy.
-    #[serde(rename = "nflog")]
     Nflog,
 }
 
@@ -32,8 +28,7 @@ impl HopSource {
 }
 
 /// What a hop is in its chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HopKind {
     /// A rule that matched.
     Rule,
@@ -54,8 +49,7 @@ impl HopKind {
 }
 
 /// What a hop decided, in the words of the rule languages.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase", tag = "type", content = "target")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HopVerdict {
     Accept,
     Drop,
@@ -82,17 +76,37 @@ pub enum HopVerdict {
 }
 
 impl HopVerdict {
-    /// True when the packet ends here.
+    /// True when the packet is dropped here (rejected included).
     pub fn is_drop(&self) -> bool {
         matches!(self, HopVerdict::Drop | HopVerdict::Reject)
+    }
+
+    /// True when netfilter is done with the packet here: dropped, rejected, stolen or queued.
+    pub fn ends_packet(&self) -> bool {
+        matches!(
+            self,
+            HopVerdict::Drop | HopVerdict::Reject | HopVerdict::Stolen | HopVerdict::Queue(_)
+        )
+    }
+
+    /// True when the packet leaves the base chain (or legacy table) here: accepted, or an
+    /// iptables target that returns a verdict rather than going on, or the packet's end.
+    pub fn ends_chain(&self) -> bool {
+        match self {
+            HopVerdict::Accept => true,
+            HopVerdict::Target(name) => matches!(
+                name.as_str(),
+                "DNAT" | "SNAT" | "MASQUERADE" | "REDIRECT" | "NETMAP" | "NFQUEUE" | "SYNPROXY"
+            ),
+            other => other.ends_packet(),
+        }
     }
 }
 
 /// An interface: its index and, when known, its name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Iface {
     pub index: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -112,18 +126,14 @@ impl Iface {
 }
 
 /// Conntrack's view of the packet (nf_tables trace events on kernels ≥ 6.16).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CtInfo {
     /// `NFTA_TRACE_CT_STATE` bits (`new`, `established`, `related`, `untracked`, `invalid`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<u32>,
     /// `NFTA_TRACE_CT_STATUS` bits (`IPS_*`: dnat, snat, confirmed, ...).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u32>,
     /// 0 = original, 1 = reply.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<u32>,
 }
 
@@ -142,8 +152,7 @@ impl CtInfo {
 }
 
 /// Something about the packet that differs from the hop before.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case", tag = "field")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Change {
     /// Source address (SNAT, masquerade, or a reply's reverse DNAT).
     Src {
@@ -187,16 +196,14 @@ pub enum Change {
 }
 
 /// One step of a packet through a table and chain.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Hop {
     pub source: HopSource,
     /// `NFPROTO_*` of the table (nf_tables) or of the record (iptables-legacy).
     pub family: u8,
     /// `NF_INET_*` hook the step ran at, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hook: Option<u8>,
     /// Priority of the base chain (nf_tables) or of the table (iptables-legacy), when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
     pub table: String,
     pub chain: String,
@@ -205,31 +212,24 @@ pub struct Hop {
     /// the kernel's TRACE counts. `None` when the ruleset does not know the rule.
     pub rule_number: Option<u32>,
     /// The nf_tables rule handle.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub handle: Option<u64>,
     /// The rule's text.
     pub rule: Option<String>,
     /// Where the text came from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_source: Option<TextSource>,
     /// What nftrace could not resolve, or that the rule was deleted since.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub verdict: Option<HopVerdict>,
     pub iif: Option<Iface>,
     pub oif: Option<Iface>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mark: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ct: Option<CtInfo>,
     /// What differs from the hop before (empty for the first hop).
     pub changes: Vec<Change>,
     /// The packet as this hop saw it, when its event carried the headers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub packet: Option<PacketSummary>,
     /// When nftrace received the event (nf_tables) or the kernel logged it (nflog, when it
     /// says).
-    #[serde(serialize_with = "crate::output::clock::serialize_time")]
     pub time: SystemTime,
 }
 
@@ -244,10 +244,8 @@ impl Hop {
 }
 
 /// Which sources a path's hops came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PathSource {
-    #[serde(rename = "nftrace")]
     NfTables,
     Nflog,
     /// nf_tables and iptables-legacy steps in one path (a hybrid host).
@@ -255,8 +253,7 @@ pub enum PathSource {
 }
 
 /// Where the packet ended up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fate {
     /// Passed the input hook: delivered to a local socket (or the local stack).
     DeliveredLocally,
@@ -275,7 +272,7 @@ pub enum Fate {
 }
 
 /// One packet's way through netfilter.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PacketPath {
     /// nftrace's own number for the path (1, 2, ... in order of the first event).
     pub id: u64,
@@ -288,7 +285,6 @@ pub struct PacketPath {
     pub iif: Option<Iface>,
     pub oif: Option<Iface>,
     /// When the first event arrived.
-    #[serde(serialize_with = "crate::output::clock::serialize_time")]
     pub started: SystemTime,
     pub hops: Vec<Hop>,
     pub fate: Fate,

@@ -181,16 +181,8 @@ impl Observer {
                 event.verdict.as_ref().map(nft_verdict),
             ),
         };
-        let ends_invocation = kind == HopKind::Policy
-            || matches!(
-                verdict,
-                Some(
-                    HopVerdict::Accept
-                        | HopVerdict::Drop
-                        | HopVerdict::Stolen
-                        | HopVerdict::Queue(_)
-                )
-            );
+        let ends_invocation =
+            kind == HopKind::Policy || verdict.as_ref().is_some_and(HopVerdict::ends_chain);
         let note = if self.own.nft_table.as_deref() == Some(event.table)
             && event.family == nftrace_sys::netfilter::NFPROTO_INET
         {
@@ -295,17 +287,8 @@ impl Observer {
             }
             None => (kind_of(step.kind), None, None, None),
         };
-        let ends_invocation = kind == HopKind::Policy
-            || matches!(
-                verdict,
-                Some(
-                    HopVerdict::Accept
-                        | HopVerdict::Drop
-                        | HopVerdict::Reject
-                        | HopVerdict::Queue(_)
-                )
-            )
-            || matches!(&verdict, Some(HopVerdict::Target(name)) if ends_table(name));
+        let ends_invocation =
+            kind == HopKind::Policy || verdict.as_ref().is_some_and(HopVerdict::ends_chain);
         let position = Stage::of_hook(record.family, hooknum).and_then(|stage| {
             Some(Position {
                 stage,
@@ -372,14 +355,6 @@ fn base_id(source: HopSource, family: u8, table: &str, chain: &str) -> BaseId {
     let mut hasher = DefaultHasher::new();
     (source, family, table, chain).hash(&mut hasher);
     hasher.finish()
-}
-
-/// iptables targets that end the table's traversal (they return a verdict, not continue).
-fn ends_table(target: &str) -> bool {
-    matches!(
-        target,
-        "DNAT" | "SNAT" | "MASQUERADE" | "REDIRECT" | "NETMAP" | "REJECT" | "NFQUEUE" | "SYNPROXY"
-    )
 }
 
 fn kind_of(kind: StepKind) -> HopKind {

@@ -183,7 +183,7 @@ impl OpenPath {
         if hop
             .verdict
             .as_ref()
-            .is_some_and(|v| v.is_drop() || matches!(v, super::HopVerdict::Queue(_)))
+            .is_some_and(super::HopVerdict::ends_packet)
         {
             self.ended = true;
         }

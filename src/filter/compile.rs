@@ -281,7 +281,7 @@ fn primitive(p: Primitive, negated: bool) -> Vec<Conjunction> {
 
 fn prefix(dir: Option<Dir>, net: IpNet, negated: bool) -> Vec<Conjunction> {
     let f = net.family();
-    let test = |dir| AddrTest { dir, net, negated };
+    let test = |dir| AddrTest::new(dir, net, negated);
     if negated {
         // Packets of the other family have no address of this one: they match.
         vec![
@@ -305,12 +305,7 @@ fn prefix(dir: Option<Dir>, net: IpNet, negated: bool) -> Vec<Conjunction> {
 }
 
 fn ports(dir: Option<Dir>, lo: u16, hi: u16, negated: bool) -> Vec<Conjunction> {
-    let test = |dir| PortTest {
-        dir,
-        lo,
-        hi,
-        negated,
-    };
+    let test = |dir| PortTest::new(dir, lo, hi, negated);
     let with = |proto, ports| Conjunction {
         protocol: Some(proto),
         ports,

@@ -2,6 +2,10 @@
 //! of tests that one nf_tables rule or one iptables rule can express each.
 
 use std::net::IpAddr;
+use std::str::FromStr;
+
+use super::error::FilterError;
+use super::operand;
 
 /// The IP version a conjunction applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -175,6 +179,40 @@ impl IpNet {
     /// True when the two prefixes share an address (prefixes are nested or disjoint).
     pub fn overlaps(&self, other: &IpNet) -> bool {
         self.covers(other) || other.covers(self)
+    }
+}
+
+/// `10.0.0.0/8`, `fd00::/64`, or an address alone for a host; host bits past the prefix are
+/// cleared. The filter language's own reading of `net`'s operand, errors included.
+impl FromStr for IpNet {
+    type Err = FilterError;
+
+    fn from_str(text: &str) -> Result<IpNet, FilterError> {
+        operand::prefix(text).map_err(|message| FilterError::new(0, text, message))
+    }
+}
+
+impl AddrTest {
+    /// `[not] src|dst net NET`.
+    pub fn new(dir: Dir, net: IpNet, negated: bool) -> AddrTest {
+        AddrTest { dir, net, negated }
+    }
+}
+
+impl PortTest {
+    /// `[not] src|dst portrange LO-HI`; nothing checks that `lo <= hi`.
+    pub fn new(dir: Dir, lo: u16, hi: u16, negated: bool) -> PortTest {
+        PortTest {
+            dir,
+            lo,
+            hi,
+            negated,
+        }
+    }
+
+    /// `src|dst port N`.
+    pub fn port(dir: Dir, port: u16) -> PortTest {
+        PortTest::new(dir, port, port, false)
     }
 }
 

@@ -175,7 +175,7 @@ fn normalise_prefixes(dir: Dir, tests: &[AddrTest]) -> Option<Vec<AddrTest>> {
     } else if kept.iter().any(|n| n.prefix == 0) {
         return None;
     }
-    let test = |net, negated| AddrTest { dir, net, negated };
+    let test = |net, negated| AddrTest::new(dir, net, negated);
     Some(
         positive
             .map(|p| test(p, false))
@@ -234,12 +234,7 @@ fn normalise_ranges(dir: Dir, tests: &[PortTest]) -> Option<Vec<PortTest>> {
     } else if merged.contains(&(0, u16::MAX)) {
         return None;
     }
-    let test = |(lo, hi), negated| PortTest {
-        dir,
-        lo,
-        hi,
-        negated,
-    };
+    let test = |(lo, hi), negated| PortTest::new(dir, lo, hi, negated);
     Some(
         positive
             .map(|r| test(r, false))
@@ -363,28 +358,6 @@ pub(crate) fn insert(list: &mut Vec<Conjunction>, c: Conjunction) {
 mod tests {
     use super::*;
 
-    fn net(text: &str) -> IpNet {
-        let (a, l) = text.split_once('/').unwrap();
-        IpNet::new(a.parse().unwrap(), l.parse().unwrap()).unwrap()
-    }
-
-    fn addr(dir: Dir, text: &str, negated: bool) -> AddrTest {
-        AddrTest {
-            dir,
-            net: net(text),
-            negated,
-        }
-    }
-
-    fn port(dir: Dir, lo: u16, hi: u16, negated: bool) -> PortTest {
-        PortTest {
-            dir,
-            lo,
-            hi,
-            negated,
-        }
-    }
-
     fn tcp(ports: Vec<PortTest>) -> Conjunction {
         Conjunction {
             protocol: Some(Proto::Tcp),
@@ -404,6 +377,7 @@ mod tests {
     #[test]
     fn port_ranges() {
         use Dir::*;
+        let port = PortTest::new;
         let cases: Vec<(Vec<PortTest>, Option<Vec<PortTest>>)> = vec![
             (
                 vec![port(Src, 53, 53, false)],
@@ -469,6 +443,7 @@ mod tests {
     #[test]
     fn prefixes() {
         use Dir::*;
+        let addr = |dir, net: &str, negated| AddrTest::new(dir, net.parse().unwrap(), negated);
         let cases: Vec<(Vec<AddrTest>, Option<Vec<AddrTest>>)> = vec![
             (
                 vec![
@@ -609,10 +584,10 @@ mod tests {
         assert_eq!(list, vec![Conjunction::default()]);
 
         let mut list = vec![];
-        insert(&mut list, tcp(vec![port(Dir::Src, 53, 53, false)]));
+        insert(&mut list, tcp(vec![PortTest::port(Dir::Src, 53)]));
         insert(&mut list, tcp_only.clone());
         assert_eq!(list, vec![tcp_only.clone()]);
-        insert(&mut list, tcp(vec![port(Dir::Dst, 1, 2, true)]));
+        insert(&mut list, tcp(vec![PortTest::new(Dir::Dst, 1, 2, true)]));
         assert_eq!(list, vec![tcp_only]);
 
         // tcp or (not tcp and not udp) = not udp

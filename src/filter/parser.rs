@@ -25,16 +25,17 @@ pub(crate) const MAX_DEPTH: usize = 64;
 
 const PRIMITIVES: &str = "tcp, udp, icmp, icmp6, ip, ip6, [src|dst] host|net|port|portrange";
 
-const KEYWORDS: &[&str] = &[
+/// Every word of the language.
+pub(crate) const KEYWORDS: &[&str] = &[
     "and",
     "or",
     "not",
-    "ip",
-    "ip6",
-    "tcp",
     "udp",
+    "tcp",
     "icmp",
     "icmp6",
+    "ip",
+    "ip6",
     "src",
     "dst",
     "host",

@@ -497,12 +497,7 @@ mod tests {
         writer
             .write_event(UNIX_EPOCH, &event, &StepInfo::default())
             .unwrap();
-        let text = String::from_utf8(writer.into_inner()).unwrap();
-        assert!(
-            text.ends_with('\n') && text.matches('\n').count() == 1,
-            "{text}"
-        );
-        serde_json::from_str(&text).unwrap()
+        super::super::one_json_line(writer.into_inner())
     }
 
     #[test]

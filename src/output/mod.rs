@@ -29,3 +29,15 @@ pub trait EventWriter {
     /// Pushes buffered output out (called once per received batch).
     fn flush(&mut self) -> io::Result<()>;
 }
+
+/// The one JSON object a writer printed for one event or path, checked to be exactly one
+/// line.
+#[cfg(test)]
+fn one_json_line(bytes: Vec<u8>) -> serde_json::Value {
+    let text = String::from_utf8(bytes).expect("UTF-8 output");
+    assert!(
+        text.ends_with('\n') && text.matches('\n').count() == 1,
+        "{text}"
+    );
+    serde_json::from_str(&text).expect("a JSON object")
+}

@@ -1053,12 +1053,7 @@ mod tests {
     fn render_json(path: &PacketPath) -> Value {
         let mut writer = JsonPathWriter::new(Vec::new());
         writer.write_path(path).unwrap();
-        let text = String::from_utf8(writer.into_inner()).unwrap();
-        assert!(
-            text.ends_with('\n') && text.matches('\n').count() == 1,
-            "{text}"
-        );
-        serde_json::from_str(&text).unwrap()
+        super::super::one_json_line(writer.into_inner())
     }
 
     #[test]

@@ -58,9 +58,6 @@ pub const MAX_RATE: u32 = 10_000;
 /// The longest comment the comment match holds (`XT_MAX_COMMENT_LEN` - 1).
 const MAX_COMMENT: usize = 255;
 
-/// The longest interface name (`IFNAMSIZ` - 1).
-const MAX_IFNAME: usize = 15;
-
 /// Used when `PATH` is not set (what a login shell of root would have).
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -194,11 +191,8 @@ pub fn plan(spec: &TriggerSpec) -> Result<Vec<LegacyRule>, TriggerError> {
         });
     }
     if let Some(iif) = &spec.iif {
-        if iif.is_empty() || iif.len() > MAX_IFNAME || iif.contains(char::is_whitespace) {
-            return Err(TriggerError::Inexpressible {
-                what: format!("interface name {iif:?} (1 to {MAX_IFNAME} bytes, no spaces)"),
-            });
-        }
+        crate::trigger::check_interface_name(iif)
+            .map_err(|what| TriggerError::Inexpressible { what })?;
     }
     let comment = spec.record.to_string();
     if comment.len() > MAX_COMMENT || comment.contains('"') {
@@ -831,21 +825,6 @@ mod tests {
         }
     }
 
-    fn net(text: &str, prefix: u8) -> IpNet {
-        IpNet {
-            addr: text.parse().unwrap(),
-            prefix,
-        }
-    }
-
-    fn addr(dir: Dir, text: &str, prefix: u8, negated: bool) -> AddrTest {
-        AddrTest {
-            dir,
-            net: net(text, prefix),
-            negated,
-        }
-    }
-
     fn lines(rules: &[LegacyRule]) -> Vec<String> {
         rules.iter().map(LegacyRule::command_line).collect()
     }
@@ -874,24 +853,9 @@ mod tests {
         let tcp_port = Conjunction {
             protocol: Some(Proto::Tcp),
             ports: vec![
-                PortTest {
-                    dir: Dir::Dst,
-                    lo: 80,
-                    hi: 80,
-                    negated: false,
-                },
-                PortTest {
-                    dir: Dir::Src,
-                    lo: 1000,
-                    hi: 2000,
-                    negated: true,
-                },
-                PortTest {
-                    dir: Dir::Dst,
-                    lo: 81,
-                    hi: 81,
-                    negated: true,
-                },
+                PortTest::port(Dir::Dst, 80),
+                PortTest::new(Dir::Src, 1000, 2000, true),
+                PortTest::new(Dir::Dst, 81, 81, true),
             ],
             ..Conjunction::default()
         };
@@ -899,16 +863,16 @@ mod tests {
             family: Some(IpFamily::V4),
             not_protocols: vec![Proto::Udp, Proto::Tcp, Proto::Icmpv6],
             addresses: vec![
-                addr(Dir::Src, "10.0.0.0", 8, false),
-                addr(Dir::Src, "10.1.0.0", 16, true),
-                addr(Dir::Dst, "192.168.1.1", 32, true),
+                AddrTest::new(Dir::Src, "10.0.0.0/8".parse().unwrap(), false),
+                AddrTest::new(Dir::Src, "10.1.0.0/16".parse().unwrap(), true),
+                AddrTest::new(Dir::Dst, "192.168.1.1/32".parse().unwrap(), true),
             ],
             ..Conjunction::default()
         };
         let icmp6 = Conjunction {
             family: Some(IpFamily::V6),
             protocol: Some(Proto::Icmpv6),
-            addresses: vec![addr(Dir::Dst, "fd00::", 64, false)],
+            addresses: vec![AddrTest::new(Dir::Dst, "fd00::/64".parse().unwrap(), false)],
             ..Conjunction::default()
         };
         let not_icmp = Conjunction {
@@ -953,8 +917,8 @@ mod tests {
         // An IPv4 address: IPv4 only; a negated IPv6 address does not restrict IPv4.
         let v4 = Conjunction {
             addresses: vec![
-                addr(Dir::Src, "10.0.0.1", 32, false),
-                addr(Dir::Dst, "fd00::1", 128, true),
+                AddrTest::new(Dir::Src, "10.0.0.1/32".parse().unwrap(), false),
+                AddrTest::new(Dir::Dst, "fd00::1/128".parse().unwrap(), true),
             ],
             ..Conjunction::default()
         };
@@ -982,12 +946,7 @@ mod tests {
             Err(TriggerError::Inexpressible { .. })
         ));
         let ports_without_protocol = Conjunction {
-            ports: vec![PortTest {
-                dir: Dir::Src,
-                lo: 1,
-                hi: 1,
-                negated: false,
-            }],
+            ports: vec![PortTest::port(Dir::Src, 1)],
             ..Conjunction::default()
         };
         assert!(matches!(
@@ -1010,19 +969,16 @@ mod tests {
 
     #[test]
     fn prefixes_become_ranges() {
-        let text = |n: IpNet| {
-            let (lo, hi) = net_range(&n);
+        let text = |net: &str| {
+            let (lo, hi) = net_range(&net.parse().unwrap());
             format!("{lo}-{hi}")
         };
-        assert_eq!(text(net("10.1.0.0", 16)), "10.1.0.0-10.1.255.255");
-        assert_eq!(text(net("10.1.2.3", 32)), "10.1.2.3-10.1.2.3");
-        assert_eq!(text(net("0.0.0.0", 0)), "0.0.0.0-255.255.255.255");
-        assert_eq!(text(net("fd00::", 64)), "fd00::-fd00::ffff:ffff:ffff:ffff");
-        assert_eq!(
-            text(net("::", 0)),
-            "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
-        );
-        assert_eq!(text(net("fd00::1", 128)), "fd00::1-fd00::1");
+        assert_eq!(text("10.1.0.0/16"), "10.1.0.0-10.1.255.255");
+        assert_eq!(text("10.1.2.3/32"), "10.1.2.3-10.1.2.3");
+        assert_eq!(text("0.0.0.0/0"), "0.0.0.0-255.255.255.255");
+        assert_eq!(text("fd00::/64"), "fd00::-fd00::ffff:ffff:ffff:ffff");
+        assert_eq!(text("::/0"), "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+        assert_eq!(text("fd00::1/128"), "fd00::1-fd00::1");
     }
 
     #[test]

@@ -32,3 +32,27 @@ pub struct TriggerSpec {
     /// Who installs it, and the nf_log bindings to restore after it.
     pub record: Record,
 }
+
+/// The longest interface name (`IFNAMSIZ` - 1).
+pub const MAX_INTERFACE_NAME: usize = 15;
+
+/// Checks an interface name as the kernel's `dev_valid_name` does: 1 to 15 bytes, not `.` or
+/// `..`, no `/`, `:`, NUL or white space. Both backends and the command line use it.
+pub fn check_interface_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > MAX_INTERFACE_NAME {
+        return Err(format!(
+            "interface name `{name}`: {} bytes, at most {MAX_INTERFACE_NAME} allowed",
+            name.len()
+        ));
+    }
+    if name == "."
+        || name == ".."
+        || name.contains(['/', ':', '\0'])
+        || name.contains(char::is_whitespace)
+    {
+        return Err(format!(
+            "interface name `{name}`: not a valid name (no `/`, `:`, NUL or spaces)"
+        ));
+    }
+    Ok(())
+}

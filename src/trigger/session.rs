@@ -40,7 +40,6 @@ pub struct SessionConfig {
 /// The installed triggers of a run.
 #[derive(Debug)]
 pub struct Session {
-    backend: Backend,
     nft: Option<NftTrigger>,
     legacy: Option<LegacyTrigger>,
     nf_log: Option<NfLogBinding>,
@@ -49,72 +48,58 @@ pub struct Session {
 }
 
 impl Session {
-    /// Installs the triggers; on failure nothing stays installed and the binding is restored.
+    /// Installs the triggers; on failure nothing stays installed and the binding is restored
+    /// (the half-made session is dropped, which removes what it holds).
     pub fn install(config: &SessionConfig) -> Result<Session, TriggerError> {
-        let bind_nf_log = config.legacy_tables_in_use || config.backend == Some(Backend::Legacy);
-        let nf_log = if bind_nf_log {
-            Some(nf_log::bind(&[NFPROTO_IPV4, NFPROTO_IPV6])?)
-        } else {
-            None
-        };
-        let saved = nf_log.as_ref().map(NfLogBinding::saved).unwrap_or_default();
-        let spec = TriggerSpec {
-            filter: config.filter.clone(),
-            iif: config.iif.clone(),
-            mark: config.mark,
-            rate: config.rate,
-            record: Record::of_this_process(saved),
-        };
         let mut session = Session {
-            backend: config.backend.unwrap_or(Backend::Nft),
             nft: None,
             legacy: None,
-            nf_log,
+            nf_log: None,
             notes: Vec::new(),
         };
-        let installed = match session.backend {
-            Backend::Nft => match nft::install(&spec) {
-                Ok(trigger) => {
-                    session.nft = Some(trigger);
-                    Ok(())
-                }
+        let backend = config.backend.unwrap_or(Backend::Nft);
+        if config.legacy_tables_in_use || backend == Backend::Legacy {
+            session.bind_nf_log()?;
+        }
+        match backend {
+            Backend::Nft => match nft::install(&session.spec(config)) {
+                Ok(trigger) => session.nft = Some(trigger),
                 Err(err) if config.backend.is_none() && err.is_feature_missing() => {
                     session.notes.push(format!(
                         "the kernel has no nf_tables ({err}); using iptables-legacy TRACE rules"
                     ));
-                    session.backend = Backend::Legacy;
-                    if session.nf_log.is_none() {
-                        match nf_log::bind(&[NFPROTO_IPV4, NFPROTO_IPV6]) {
-                            Ok(binding) => session.nf_log = Some(binding),
-                            Err(err) => return Err(err),
-                        }
-                    }
-                    let spec = TriggerSpec {
-                        record: Record::of_this_process(
-                            session
-                                .nf_log
-                                .as_ref()
-                                .map(NfLogBinding::saved)
-                                .unwrap_or_default(),
-                        ),
-                        ..spec
-                    };
-                    legacy::install(&spec).map(|trigger| session.legacy = Some(trigger))
+                    session.bind_nf_log()?;
+                    session.legacy = Some(legacy::install(&session.spec(config))?);
                 }
-                Err(err) => Err(err),
+                Err(err) => return Err(err),
             },
-            Backend::Legacy => legacy::install(&spec).map(|trigger| session.legacy = Some(trigger)),
-        };
-        match installed {
-            Ok(()) => Ok(session),
-            // Dropping the session restores the binding.
-            Err(err) => Err(err),
+            Backend::Legacy => session.legacy = Some(legacy::install(&session.spec(config))?),
         }
+        Ok(session)
     }
 
-    /// The backend in use.
-    pub fn backend(&self) -> Backend {
-        self.backend
+    /// Binds nfnetlink_log for both families, once.
+    fn bind_nf_log(&mut self) -> Result<(), TriggerError> {
+        if self.nf_log.is_none() {
+            self.nf_log = Some(nf_log::bind(&[NFPROTO_IPV4, NFPROTO_IPV6])?);
+        }
+        Ok(())
+    }
+
+    /// What to install, with a record of the bindings to restore after it.
+    fn spec(&self, config: &SessionConfig) -> TriggerSpec {
+        TriggerSpec {
+            filter: config.filter.clone(),
+            iif: config.iif.clone(),
+            mark: config.mark,
+            rate: config.rate,
+            record: Record::of_this_process(
+                self.nf_log
+                    .as_ref()
+                    .map(NfLogBinding::saved)
+                    .unwrap_or_default(),
+            ),
+        }
     }
 
     /// Things worth saying once (a fallback taken).

@@ -7,9 +7,13 @@
 //! ([`Netns::run_in`]).
 //!
 //! Besides namespaces: veth pairs between two of them, traffic helpers (UDP, a completed TCP
-//! handshake, ping), the trace triggers (an nft `meta nftrace set 1` table, iptables-legacy raw
-//! `TRACE` rules with the nf_log binding), a snapshot of a namespace's firewall state for
-//! before/after comparisons, and the `nftrace` binary as a child process ([`Nftrace`]).
+//! handshake, ping, sinks), the trace triggers (an nft `meta nftrace set 1` table,
+//! iptables-legacy raw `TRACE` rules with the nf_log binding), a snapshot of a namespace's
+//! firewall state for before/after comparisons, the `nftrace` binary as a child process
+//! ([`Nftrace`]) or run to completion ([`run_nftrace`], also as nobody: [`AS_NOBODY`]),
+//! `nft monitor` ([`NftMonitor`]), readers of the default command's JSON paths ([`hops`],
+//! [`place`], [`iface`]), and small helpers several test files share (address literals,
+//! interface metadata, a temporary directory, waiting for a child to exit).
 //!
 //! Timeouts here only keep a broken test from hanging; tests assert on what was seen.
 
@@ -18,6 +22,7 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -253,6 +258,19 @@ impl Netns {
         }
     }
 
+    /// Creates namespace `label` (as [`Netns::new`]) as a neighbour of `peer`: a veth pair
+    /// between them ([`Netns::veth_pair`]), `peer_end` in `peer` and `end` in the new one.
+    pub fn neighbour(
+        peer: &Netns,
+        label: &str,
+        peer_end: &VethEnd<'_>,
+        end: &VethEnd<'_>,
+    ) -> Netns {
+        let netns = Netns::new(label);
+        Netns::veth_pair(peer, &netns, peer_end, end);
+        netns
+    }
+
     /// The processes running in the namespace (`ip netns pids NAME`).
     pub fn pids(&self) -> Vec<i32> {
         let output = run(Command::new("ip").args(["netns", "pids", &self.name]));
@@ -289,6 +307,65 @@ pub struct VethEnd<'a> {
     pub ifname: &'a str,
     pub ipv4: &'a str,
     pub ipv6: &'a str,
+}
+
+impl<'a> VethEnd<'a> {
+    /// `VethEnd { ifname, ipv4, ipv6 }`, for topologies written one end a line.
+    pub const fn new(ifname: &'a str, ipv4: &'a str, ipv6: &'a str) -> VethEnd<'a> {
+        VethEnd { ifname, ipv4, ipv6 }
+    }
+}
+
+/// An interface as `ip -j link` shows it: what the kernel's trace and log messages say of it.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub ifindex: u64,
+    /// The ARPHRD type (1 Ethernet, 772 loopback).
+    pub arphrd: u64,
+    /// The MAC address as `ip` prints it (`aa:bb:cc:dd:ee:ff`).
+    pub mac: String,
+}
+
+impl Link {
+    /// The MAC as hex without colons, as it stands in a link-layer header.
+    pub fn mac_hex(&self) -> String {
+        self.mac.replace(':', "")
+    }
+}
+
+/// Reads interface `dev` of the namespace with `ip -j link`; panics on a link type the tests
+/// do not use.
+pub fn link(ns: &Netns, dev: &str) -> Link {
+    let output = ns.ip(&["-j", "link", "show", "dev", dev]);
+    let links: Value = serde_json::from_slice(&output.stdout).expect("ip -j link prints JSON");
+    let link = &links[0];
+    let arphrd = match link["link_type"].as_str() {
+        Some("loopback") => 772, // ARPHRD_LOOPBACK
+        Some("ether") => 1,      // ARPHRD_ETHER
+        other => panic!("unexpected link type {other:?} of {dev}"),
+    };
+    Link {
+        ifindex: link["ifindex"].as_u64().expect("an ifindex"),
+        arphrd,
+        mac: link["address"].as_str().expect("an address").to_owned(),
+    }
+}
+
+/// An IP address literal.
+pub fn ip(text: &str) -> IpAddr {
+    text.parse().expect("an IP address literal")
+}
+
+/// An IP address literal and a port.
+pub fn sock(addr: &str, port: u16) -> SocketAddr {
+    SocketAddr::new(ip(addr), port)
+}
+
+/// A UDP socket bound to `addr` in the namespace (it stays there), so that datagrams to
+/// `addr` are delivered rather than answered with ICMP port unreachable (which would be
+/// traced too). `[::]:PORT` takes both families.
+pub fn udp_sink(ns: &Netns, addr: SocketAddr) -> UdpSocket {
+    ns.run_in(|| UdpSocket::bind(addr).unwrap_or_else(|err| panic!("bind {addr}: {err}")))
 }
 
 /// Sends one UDP datagram of `payload_len` bytes from the namespace to `dst`, from an
@@ -534,24 +611,28 @@ impl NftraceOutput {
     /// Checks what every lossless JSON run must show (see
     /// [`Nftrace::stop_checked_counting`]) and returns the JSON values.
     pub fn checked_counting(self, printed: &str) -> Vec<Value> {
-        let output = self;
-        output.assert_success();
-        let summary = output.stderr.lines().last().unwrap_or_default();
+        self.assert_lossless(printed);
+        self.json
+    }
+
+    /// The checks of [`NftraceOutput::checked_counting`], keeping the output for more.
+    pub fn assert_lossless(&self, printed: &str) {
+        self.assert_success();
+        let summary = self.stderr.lines().last().unwrap_or_default();
         assert!(
             summary.starts_with(&format!(
                 "nftrace: {} {printed} printed",
-                output.stdout_lines.len()
+                self.stdout_lines.len()
             )),
             "summary `{summary}` vs {} lines",
-            output.stdout_lines.len()
+            self.stdout_lines.len()
         );
         assert!(summary.contains("; 0 events lost"), "{summary}");
         assert_eq!(
-            output.json.len(),
-            output.stdout_lines.len(),
+            self.json.len(),
+            self.stdout_lines.len(),
             "every line is JSON"
         );
-        output.json
     }
 }
 
@@ -683,6 +764,19 @@ impl Nftrace {
         }
     }
 
+    /// Reads stdout until `count` lines (JSON or not: text mode) have come, or `timeout`
+    /// passes, or stdout ends; a guard against hanging, like [`Nftrace::wait_for`].
+    pub fn wait_lines(&mut self, count: usize, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.stdout_lines.len() < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(line) => self.take_line(line),
+                Err(_) => return,
+            }
+        }
+    }
+
     /// The JSON lines read so far (by [`Nftrace::wait_for`]).
     pub fn json(&self) -> &[Value] {
         &self.json
@@ -759,4 +853,194 @@ impl Drop for Nftrace {
             let _ = child.wait();
         }
     }
+}
+
+/// The privilege drop of the tests that run `nftrace` without privileges (a prefix for
+/// [`run_nftrace`]): nobody, no groups, no capabilities.
+pub const AS_NOBODY: [&str; 4] = [
+    "setpriv",
+    "--reuid=65534",
+    "--regid=65534",
+    "--clear-groups",
+];
+
+/// Runs `ip netns exec NAME timeout 10 [PREFIX…] nftrace ARGS…` to completion and returns its
+/// output whatever its status (`timeout` is a guard against a hang: 124 would be the status
+/// then).
+pub fn run_nftrace(ns: &Netns, prefix: &[&str], args: &[&str]) -> Output {
+    let mut command = vec!["timeout", "10"];
+    command.extend_from_slice(prefix);
+    command.push(env!("CARGO_BIN_EXE_nftrace"));
+    command.extend_from_slice(args);
+    ns.exec_status(&command)
+}
+
+/// The stderr of a failed run: asserts that it is exactly one line, starting `nftrace: `,
+/// with nothing on stdout, and returns that line. `what` names the run in failure messages.
+pub fn one_error_line(output: &Output, what: &str) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{what}: one stderr line, got:\n{stderr}");
+    assert!(lines[0].starts_with("nftrace: "), "{what}: {stderr}");
+    assert!(
+        output.stdout.is_empty(),
+        "{what}: nothing on stdout: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    lines[0].to_owned()
+}
+
+/// Whether process `pid` (a child not yet reaped) has exited, waiting up to `timeout`.
+pub fn exited_within(pid: u32, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // The state follows the command name in parentheses; Z: exited, waiting to be reaped.
+        let state = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next());
+        if matches!(state, None | Some('Z')) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `nft monitor WHAT` (`trace`, `tables`…) in a namespace, its stdout read line by line.
+/// Killed on drop. nft says nothing when it has subscribed: a test that needs to know makes
+/// something to report and waits for it.
+pub struct NftMonitor {
+    child: Child,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl NftMonitor {
+    /// Starts `ip netns exec NAME nft monitor WHAT`.
+    pub fn start(ns: &Netns, what: &str) -> NftMonitor {
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", ns.name(), "nft", "monitor", what])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start nft monitor {what}: {err}"));
+        let (lines, _reader) = forward_lines(child.stdout.take().expect("piped stdout"));
+        NftMonitor {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads lines until `predicate` holds over all seen so far, or `timeout` passes, or
+    /// stdout ends; returns whether it holds.
+    pub fn wait_for(&mut self, predicate: impl Fn(&[String]) -> bool, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while !predicate(&self.seen) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    /// The lines read so far.
+    pub fn seen(&self) -> &[String] {
+        &self.seen
+    }
+
+    /// Kills nft and returns every line it printed.
+    pub fn stop(mut self) -> Vec<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
+            self.seen.push(line);
+        }
+        std::mem::take(&mut self.seen)
+    }
+}
+
+impl Drop for NftMonitor {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A directory of the test's own under the temp dir, `nftrace-<label>-<pid>-<counter>`;
+/// removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "nftrace-{label}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir(&path).unwrap_or_else(|err| panic!("mkdir {path:?}: {err}"));
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Every key of `expected` (a JSON object) has exactly that value in `actual`.
+pub fn assert_fields(actual: &Value, expected: &Value, what: &str) {
+    let Some(fields) = expected.as_object() else {
+        panic!("expected fields must be an object: {expected}");
+    };
+    for (key, value) in fields {
+        assert_eq!(&actual[key], value, "{what}: field `{key}` of {actual:#}");
+    }
+}
+
+// Readers of the default command's JSON paths (brief/api.md), shared by the tests that check
+// paths; each test file has its own renderings for failure messages.
+
+/// The hops of a path, in order (none if it has none).
+pub fn hops(path: &Value) -> &[Value] {
+    path["hops"].as_array().map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// `source table/chain` of a hop: `nftrace filter/INPUT`, `nflog nat/PREROUTING`.
+pub fn place(hop: &Value) -> String {
+    format!(
+        "{} {}/{}",
+        hop["source"].as_str().unwrap_or("?"),
+        hop["table"].as_str().unwrap_or("?"),
+        hop["chain"].as_str().unwrap_or("?")
+    )
+}
+
+/// An interface as a name: `"h0"`, `{"index":3,"name":"h0"}` or `{"index":3}` (`if3`).
+pub fn iface(value: &Value) -> Option<String> {
+    match value {
+        Value::String(name) => Some(name.clone()),
+        Value::Object(map) => match map.get("name").and_then(Value::as_str) {
+            Some(name) => Some(name.to_owned()),
+            None => map.get("index").map(|i| format!("if{i}")),
+        },
+        _ => None,
+    }
+}
+
+/// The packet as the path's first hop saw it.
+pub fn packet(path: &Value) -> &Value {
+    &path["packet"]
 }

@@ -67,7 +67,7 @@ pub struct TraceArgs {
 
     /// Only packets that came in on this interface (locally sent packets are then not
     /// traced: they have no input interface).
-    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    #[arg(short = 'i', long = "interface", value_name = "IFACE", value_parser = parse_interface)]
     pub interface: Option<String>,
 
     /// Only packets whose mark, under MASK (default all bits), is M; decimal or 0x hex.
@@ -245,4 +245,8 @@ pub enum BackendArg {
 
 fn parse_mark(text: &str) -> Result<(u32, u32), String> {
     nftrace::filter::mark_arg(text)
+}
+
+fn parse_interface(text: &str) -> Result<String, String> {
+    nftrace::trigger::check_interface_name(text).map(|()| text.to_owned())
 }

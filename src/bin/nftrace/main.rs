@@ -23,10 +23,8 @@ fn main() -> ExitCode {
     // First of all: every socket, file and process after this belongs to that namespace.
     if let Some(spec) = &cli.netns {
         if let Err(err) = nftrace::netns::enter(spec) {
-            eprintln!(
-                "nftrace: {}",
-                one_line(std::iter::once(&err as &(dyn std::error::Error + 'static)))
-            );
+            // The message names the namespace, the file and what to do.
+            eprintln!("nftrace: {err}");
             return ExitCode::FAILURE;
         }
     }

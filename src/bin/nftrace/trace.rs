@@ -28,13 +28,6 @@ pub fn run_trace(args: &TraceArgs) -> anyhow::Result<()> {
         parse_filter(&args.filter)
             .map_err(|err| UsageError(format!("bad filter: {err}\n{}", err.pointer(&text))))?
     };
-    if let Some(iface) = &args.interface {
-        if iface.is_empty() || iface.len() > 15 {
-            return Err(
-                UsageError(format!("-i `{iface}`: an interface name has 1 to 15 bytes")).into(),
-            );
-        }
-    }
     let stop = stop_flag()?;
     let config = TracerConfig {
         listen: args.listen.config(),

@@ -360,29 +360,9 @@ pub(super) fn rule_exprs(conj: &Conjunction, extras: &RuleExtras<'_>) -> Result<
 
 /// The 16 bytes `meta iifname` is compared with: the name, then NULs.
 pub(super) fn interface_name(name: &str) -> Result<[u8; IFNAMSIZ], String> {
-    let bytes = name.as_bytes();
-    if bytes.is_empty() {
-        return Err("an empty interface name".to_owned());
-    }
-    if bytes.len() >= IFNAMSIZ {
-        return Err(format!(
-            "interface name {name:?}: {} bytes, at most {} allowed",
-            bytes.len(),
-            IFNAMSIZ - 1
-        ));
-    }
-    if bytes
-        .iter()
-        .any(|&b| b == 0 || b == b'/' || b == b':' || b.is_ascii_whitespace())
-    {
-        return Err(format!(
-            "interface name {name:?}: NUL, '/', ':' and white space are not allowed"
-        ));
-    }
+    crate::trigger::check_interface_name(name)?;
     let mut padded = [0u8; IFNAMSIZ];
-    if let Some(dest) = padded.get_mut(..bytes.len()) {
-        dest.copy_from_slice(bytes);
-    }
+    padded[..name.len()].copy_from_slice(name.as_bytes());
     Ok(padded)
 }
 
@@ -430,34 +410,22 @@ mod tests {
         (expression_listing(&exprs), text)
     }
 
+    /// Asserts the rule's nft text and its whole expression listing.
+    fn assert_rule(conj: &Conjunction, extras: &RuleExtras<'_>, text: &str, listing: &str) {
+        let (got_listing, got_text) = listing_and_text(conj, extras);
+        assert_eq!(got_text, text);
+        assert_eq!(got_listing, listing);
+    }
+
     const NO_EXTRAS: RuleExtras<'static> = RuleExtras {
         iif: None,
         mark: None,
         rate: 0,
     };
 
-    fn net(text: &str, prefix: u8) -> IpNet {
-        IpNet {
-            addr: text.parse().unwrap(),
-            prefix,
-        }
-    }
-
-    fn addr(dir: Dir, text: &str, prefix: u8, negated: bool) -> AddrTest {
-        AddrTest {
-            dir,
-            net: net(text, prefix),
-            negated,
-        }
-    }
-
-    fn port(dir: Dir, lo: u16, hi: u16, negated: bool) -> PortTest {
-        PortTest {
-            dir,
-            lo,
-            hi,
-            negated,
-        }
+    /// A prefix as the filter language writes it.
+    fn net(text: &str) -> IpNet {
+        text.parse().unwrap()
     }
 
     // The expected listings are what `nft --debug=netlink -f` printed (nftables 1.0.6,
@@ -469,61 +437,56 @@ mod tests {
             rate: 100,
             ..NO_EXTRAS
         };
-        let (listing, text) = listing_and_text(&Conjunction::default(), &extras);
-        assert_eq!(text, "limit rate 100/second meta nftrace set 1");
-        assert_eq!(
-            listing,
+        assert_rule(
+            &Conjunction::default(),
+            &extras,
+            "limit rate 100/second meta nftrace set 1",
             "[ limit rate 100/second burst 5 type packets flags 0x0 ] \
-             [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]"
+             [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]",
         );
     }
 
     #[test]
     fn byte_aligned_prefix_loads_the_prefix_bytes_only() {
-        // ip saddr 10.0.0.0/8 limit rate 100/second meta nftrace set 1
         let conj = Conjunction {
             family: Some(IpFamily::V4),
-            addresses: vec![addr(Dir::Src, "10.0.0.0", 8, false)],
+            addresses: vec![AddrTest::new(Dir::Src, net("10.0.0.0/8"), false)],
             ..Conjunction::default()
         };
         let extras = RuleExtras {
             rate: 100,
             ..NO_EXTRAS
         };
-        let (listing, text) = listing_and_text(&conj, &extras);
-        assert_eq!(
-            text,
-            "ip saddr 10.0.0.0/8 limit rate 100/second meta nftrace set 1"
-        );
-        assert_eq!(
-            listing,
+        assert_rule(
+            &conj,
+            &extras,
+            "ip saddr 10.0.0.0/8 limit rate 100/second meta nftrace set 1",
             "[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] \
              [ payload load 1b @ network header + 12 => reg 1 ] [ cmp eq reg 1 0x0000000a ] \
              [ limit rate 100/second burst 5 type packets flags 0x0 ] \
-             [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]"
+             [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]",
         );
     }
 
     #[test]
     fn other_prefixes_are_masked() {
-        // ip saddr != 10.16.0.0/12 meta nftrace set 1
         let conj = Conjunction {
-            addresses: vec![addr(Dir::Src, "10.16.0.0", 12, true)],
+            addresses: vec![AddrTest::new(Dir::Src, net("10.16.0.0/12"), true)],
             ..Conjunction::default()
         };
-        let (listing, text) = listing_and_text(&conj, &NO_EXTRAS);
-        assert_eq!(text, "ip saddr != 10.16.0.0/12 meta nftrace set 1");
-        assert_eq!(
-            listing,
+        assert_rule(
+            &conj,
+            &NO_EXTRAS,
+            "ip saddr != 10.16.0.0/12 meta nftrace set 1",
             "[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] \
              [ payload load 4b @ network header + 12 => reg 1 ] \
              [ bitwise reg 1 = ( reg 1 & 0x0000f0ff ) ^ 0x00000000 ] \
              [ cmp neq reg 1 0x0000100a ] \
-             [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]"
+             [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]",
         );
         // ip6 daddr fd00:1::/33
         let conj = Conjunction {
-            addresses: vec![addr(Dir::Dst, "fd00:1::", 33, false)],
+            addresses: vec![AddrTest::new(Dir::Dst, net("fd00:1::/33"), false)],
             ..Conjunction::default()
         };
         let (listing, _) = listing_and_text(&conj, &NO_EXTRAS);
@@ -537,55 +500,50 @@ mod tests {
 
     #[test]
     fn addresses_ports_and_their_dependencies() {
-        // ip daddr 10.1.2.3 udp dport 53 meta nftrace set 1
         let conj = Conjunction {
             family: Some(IpFamily::V4),
             protocol: Some(Proto::Udp),
-            addresses: vec![addr(Dir::Dst, "10.1.2.3", 32, false)],
-            ports: vec![port(Dir::Dst, 53, 53, false)],
+            addresses: vec![AddrTest::new(Dir::Dst, net("10.1.2.3/32"), false)],
+            ports: vec![PortTest::port(Dir::Dst, 53)],
             ..Conjunction::default()
         };
-        let (listing, text) = listing_and_text(&conj, &NO_EXTRAS);
-        assert_eq!(text, "ip daddr 10.1.2.3 udp dport 53 meta nftrace set 1");
-        assert_eq!(
-            listing,
+        assert_rule(
+            &conj,
+            &NO_EXTRAS,
+            "ip daddr 10.1.2.3 udp dport 53 meta nftrace set 1",
             "[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] \
              [ payload load 4b @ network header + 16 => reg 1 ] [ cmp eq reg 1 0x0302010a ] \
              [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] \
              [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00003500 ] \
-             [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]"
+             [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]",
         );
     }
 
     #[test]
     fn port_ranges_and_negations() {
-        // ip6 saddr fd00::/64 tcp sport 1000-2000
         let conj = Conjunction {
             family: Some(IpFamily::V6),
             protocol: Some(Proto::Tcp),
-            addresses: vec![addr(Dir::Src, "fd00::", 64, false)],
-            ports: vec![port(Dir::Src, 1000, 2000, false)],
+            addresses: vec![AddrTest::new(Dir::Src, net("fd00::/64"), false)],
+            ports: vec![PortTest::new(Dir::Src, 1000, 2000, false)],
             ..Conjunction::default()
         };
-        let (listing, text) = listing_and_text(&conj, &NO_EXTRAS);
-        assert_eq!(
-            text,
-            "ip6 saddr fd00::/64 tcp sport 1000-2000 meta nftrace set 1"
-        );
-        assert_eq!(
-            listing,
+        assert_rule(
+            &conj,
+            &NO_EXTRAS,
+            "ip6 saddr fd00::/64 tcp sport 1000-2000 meta nftrace set 1",
             "[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x0000000a ] \
              [ payload load 8b @ network header + 8 => reg 1 ] \
              [ cmp eq reg 1 0x000000fd 0x00000000 ] \
              [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ] \
              [ payload load 2b @ transport header + 0 => reg 1 ] \
              [ cmp gte reg 1 0x0000e803 ] [ cmp lte reg 1 0x0000d007 ] \
-             [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]"
+             [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]",
         );
         // tcp dport != 1000-2000
         let conj = Conjunction {
             protocol: Some(Proto::Tcp),
-            ports: vec![port(Dir::Dst, 1000, 2000, true)],
+            ports: vec![PortTest::new(Dir::Dst, 1000, 2000, true)],
             ..Conjunction::default()
         };
         let (listing, text) = listing_and_text(&conj, &NO_EXTRAS);
@@ -597,28 +555,31 @@ mod tests {
     fn source_and_destination_port_equalities_merge() {
         // tcp dport 2 tcp sport 1 → one load, as nft does
         for ports in [
-            vec![port(Dir::Dst, 2, 2, false), port(Dir::Src, 1, 1, false)],
-            vec![port(Dir::Src, 1, 1, false), port(Dir::Dst, 2, 2, false)],
+            vec![PortTest::port(Dir::Dst, 2), PortTest::port(Dir::Src, 1)],
+            vec![PortTest::port(Dir::Src, 1), PortTest::port(Dir::Dst, 2)],
         ] {
             let conj = Conjunction {
                 protocol: Some(Proto::Tcp),
                 ports,
                 ..Conjunction::default()
             };
-            let (listing, text) = listing_and_text(&conj, &NO_EXTRAS);
-            assert_eq!(text, "tcp sport 1 tcp dport 2 meta nftrace set 1");
-            assert_eq!(
-                listing,
+            assert_rule(
+                &conj,
+                &NO_EXTRAS,
+                "tcp sport 1 tcp dport 2 meta nftrace set 1",
                 "[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ] \
                  [ payload load 4b @ transport header + 0 => reg 1 ] \
                  [ cmp eq reg 1 0x02000100 ] \
-                 [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]"
+                 [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]",
             );
         }
         // tcp sport 1 tcp dport != 2: no merge
         let conj = Conjunction {
             protocol: Some(Proto::Tcp),
-            ports: vec![port(Dir::Src, 1, 1, false), port(Dir::Dst, 2, 2, true)],
+            ports: vec![
+                PortTest::port(Dir::Src, 1),
+                PortTest::new(Dir::Dst, 2, 2, true),
+            ],
             ..Conjunction::default()
         };
         let (listing, _) = listing_and_text(&conj, &NO_EXTRAS);
@@ -640,14 +601,11 @@ mod tests {
             mark: Some((1, 0xff)),
             rate: 0,
         };
-        let (listing, text) = listing_and_text(&conj, &extras);
-        assert_eq!(
-            text,
+        assert_rule(
+            &conj,
+            &extras,
             "iifname \"eth0\" meta mark & 0x000000ff == 0x00000001 meta l4proto != tcp \
-             meta l4proto != udp meta nftrace set 1"
-        );
-        assert_eq!(
-            listing,
+             meta l4proto != udp meta nftrace set 1",
             "[ meta load iifname => reg 1 ] \
              [ cmp eq reg 1 0x30687465 0x00000000 0x00000000 0x00000000 ] \
              [ meta load mark => reg 1 ] \
@@ -655,7 +613,7 @@ mod tests {
              [ cmp eq reg 1 0x00000001 ] \
              [ meta load l4proto => reg 1 ] [ cmp neq reg 1 0x00000006 ] \
              [ meta load l4proto => reg 1 ] [ cmp neq reg 1 0x00000011 ] \
-             [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]"
+             [ immediate reg 1 0x00000001 ] [ meta set nftrace with reg 1 ]",
         );
         // meta mark 0x5: a full mask is a plain comparison.
         let extras = RuleExtras {
@@ -698,31 +656,36 @@ mod tests {
     fn conjunctions_no_rule_can_express_are_refused() {
         let mixed = Conjunction {
             addresses: vec![
-                addr(Dir::Src, "10.0.0.1", 32, false),
-                addr(Dir::Dst, "fd00::1", 128, false),
+                AddrTest::new(Dir::Src, net("10.0.0.1/32"), false),
+                AddrTest::new(Dir::Dst, net("fd00::1/128"), false),
             ],
             ..Conjunction::default()
         };
         assert!(rule_exprs(&mixed, &NO_EXTRAS).is_err());
         let ports_without_protocol = Conjunction {
-            ports: vec![port(Dir::Dst, 53, 53, false)],
+            ports: vec![PortTest::port(Dir::Dst, 53)],
             ..Conjunction::default()
         };
         assert!(rule_exprs(&ports_without_protocol, &NO_EXTRAS).is_err());
         let backwards = Conjunction {
             protocol: Some(Proto::Udp),
-            ports: vec![port(Dir::Dst, 60, 50, false)],
+            ports: vec![PortTest::new(Dir::Dst, 60, 50, false)],
             ..Conjunction::default()
         };
         assert!(rule_exprs(&backwards, &NO_EXTRAS).is_err());
+        // Neither `IpNet::new` nor parsing makes a /33 of an IPv4 address.
+        let too_long = IpNet {
+            addr: "10.0.0.1".parse().unwrap(),
+            prefix: 33,
+        };
         let long_prefix = Conjunction {
-            addresses: vec![addr(Dir::Src, "10.0.0.1", 33, false)],
+            addresses: vec![AddrTest::new(Dir::Src, too_long, false)],
             ..Conjunction::default()
         };
         assert!(rule_exprs(&long_prefix, &NO_EXTRAS).is_err());
         let too_many = Conjunction {
             addresses: (0..64u8)
-                .map(|i| addr(Dir::Src, &format!("10.0.0.{i}"), 32, true))
+                .map(|i| AddrTest::new(Dir::Src, IpNet::host(IpAddr::from([10, 0, 0, i])), true))
                 .collect(),
             ..Conjunction::default()
         };
