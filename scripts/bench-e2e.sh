@@ -331,8 +331,9 @@ run_tool() {
 
 run_all_tools() {
     local set=$1 n=$2 rate=$3
-    run_tool "$set: nftrace paths (text)" "$n" "$rate" "$nftrace_bin"
-    run_tool "$set: nftrace paths --json" "$n" "$rate" "$nftrace_bin" --json
+    # --no-install: the trace rules are the script's, the same for every tool.
+    run_tool "$set: nftrace paths (text)" "$n" "$rate" "$nftrace_bin" --no-install
+    run_tool "$set: nftrace paths --json" "$n" "$rate" "$nftrace_bin" --no-install --json
     run_tool "$set: nftrace --json" "$n" "$rate" "$nftrace_bin" events --json
     run_tool "$set: nftrace (text)" "$n" "$rate" "$nftrace_bin" events
     run_tool "$set: nftrace --no-ruleset" "$n" "$rate" "$nftrace_bin" events --no-ruleset

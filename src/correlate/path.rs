@@ -131,8 +131,11 @@ impl OpenPath {
         if self.ended {
             return true;
         }
-        let final_for = |cursor: &Cursor| {
-            cursor.position.is_some_and(|p| p.stage.is_final()) && !self.left_by_loopback()
+        // Input delivers the packet; leaving through loopback brings it back in.
+        let final_for = |cursor: &Cursor| match cursor.position.map(|p| p.stage) {
+            Some(Stage::Input) => true,
+            Some(stage) => stage.is_final() && !self.left_by_loopback(),
+            None => false,
         };
         final_for(&self.nft) || final_for(&self.legacy)
     }

@@ -202,6 +202,19 @@ fn losses_make_open_paths_incomplete() {
 }
 
 #[test]
+fn a_delivered_loopback_packet_only_waits_the_settle_time() {
+    let config = CorrelateConfig::default();
+    let mut correlator = Correlator::new(config);
+    let start = Instant::now();
+    for observation in observations(NFLOG_UDP4) {
+        correlator.push(observation, start);
+    }
+    // Out through lo and back in to INPUT: delivered, so settled, not quiet.
+    correlator.expire(start + config.settle);
+    assert_eq!(correlator.open_paths(), 0);
+}
+
+#[test]
 fn quiet_paths_expire_and_state_is_released() {
     let mut correlator = Correlator::new(CorrelateConfig::default());
     let start = Instant::now();
